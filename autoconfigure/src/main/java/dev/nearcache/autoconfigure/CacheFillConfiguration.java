@@ -1,0 +1,41 @@
+package dev.nearcache.autoconfigure;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cache.config.CacheManagementConfigUtils;
+import org.springframework.cache.interceptor.CacheOperationSource;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
+
+import dev.nearcache.cache.CacheFillAdvisor;
+
+/**
+ * The advisor that keeps {@code @Cacheable} fills from being broadcast as writes.
+ */
+@Configuration(proxyBeanMethods = false)
+@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+class CacheFillConfiguration {
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	@ConditionalOnMissingBean
+	static CacheFillAdvisor nearCacheFillAdvisor(ObjectProvider<CacheOperationSource> operationSource,
+			BeanFactory beanFactory) {
+		return new CacheFillAdvisor(operationSource::getIfUnique, () -> cacheAdvisorOrder(beanFactory));
+	}
+
+	private static int cacheAdvisorOrder(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable
+				&& listable.containsSingleton(CacheManagementConfigUtils.CACHE_ADVISOR_BEAN_NAME)
+				&& listable.getSingleton(CacheManagementConfigUtils.CACHE_ADVISOR_BEAN_NAME) instanceof Ordered advisor) {
+			return advisor.getOrder();
+		}
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+}

@@ -1,0 +1,372 @@
+package dev.nearcache.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties of nearcache.
+ */
+@ConfigurationProperties("nearcache")
+public class NearCacheProperties {
+
+	/**
+	 * Whether to auto-configure the near cache manager.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Id of this instance on the invalidation channel, used to skip its own messages. Defaults to
+	 * host-pid-random, unique per process.
+	 */
+	private @Nullable String instanceId;
+
+	/**
+	 * Redis pub/sub channel for invalidations. Defaults to 'nearcache:<spring.application.name>', so that two
+	 * applications sharing a Redis do not invalidate each other's caches.
+	 */
+	private @Nullable String channel;
+
+	/**
+	 * Whether caches not configured under 'nearcache.caches' or 'spring.cache.cache-names' are created on first
+	 * use with the defaults. When false, using an unknown cache name is an error.
+	 */
+	private boolean dynamic = true;
+
+	/**
+	 * Settings of every cache unless overridden under 'nearcache.caches'.
+	 */
+	private final Defaults defaults = new Defaults();
+
+	/**
+	 * Per-cache settings, by cache name; each overrides the defaults it sets.
+	 */
+	private final Map<String, CacheSpec> caches = new LinkedHashMap<>();
+
+	private final Invalidation invalidation = new Invalidation();
+
+	private final Keys keys = new Keys();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable String getInstanceId() {
+		return this.instanceId;
+	}
+
+	public void setInstanceId(@Nullable String instanceId) {
+		this.instanceId = instanceId;
+	}
+
+	public @Nullable String getChannel() {
+		return this.channel;
+	}
+
+	public void setChannel(@Nullable String channel) {
+		this.channel = channel;
+	}
+
+	public boolean isDynamic() {
+		return this.dynamic;
+	}
+
+	public void setDynamic(boolean dynamic) {
+		this.dynamic = dynamic;
+	}
+
+	public Defaults getDefaults() {
+		return this.defaults;
+	}
+
+	public Map<String, CacheSpec> getCaches() {
+		return this.caches;
+	}
+
+	public Invalidation getInvalidation() {
+		return this.invalidation;
+	}
+
+	public Keys getKeys() {
+		return this.keys;
+	}
+
+	/**
+	 * Settings every cache starts from.
+	 */
+	public static class Defaults {
+
+		/**
+		 * How long an entry lives after it was written. Bounds staleness when an invalidation is lost.
+		 */
+		private Duration ttl = Duration.ofMinutes(5);
+
+		/**
+		 * How long a cached null ("not found") lives after it was written.
+		 */
+		private Duration nullTtl = Duration.ofSeconds(30);
+
+		/**
+		 * Maximum number of entries per cache; beyond it, Caffeine evicts the least valuable.
+		 */
+		private long maximumSize = 10_000;
+
+		/**
+		 * Whether null results are cached (for 'null-ttl').
+		 */
+		private boolean allowNullValues = true;
+
+		/**
+		 * Whether invalidations of the cache are published to the other instances. False makes a purely local
+		 * cache, for data that never changes elsewhere.
+		 */
+		private boolean broadcast = true;
+
+		public Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public Duration getNullTtl() {
+			return this.nullTtl;
+		}
+
+		public void setNullTtl(Duration nullTtl) {
+			this.nullTtl = nullTtl;
+		}
+
+		public long getMaximumSize() {
+			return this.maximumSize;
+		}
+
+		public void setMaximumSize(long maximumSize) {
+			this.maximumSize = maximumSize;
+		}
+
+		public boolean isAllowNullValues() {
+			return this.allowNullValues;
+		}
+
+		public void setAllowNullValues(boolean allowNullValues) {
+			this.allowNullValues = allowNullValues;
+		}
+
+		public boolean isBroadcast() {
+			return this.broadcast;
+		}
+
+		public void setBroadcast(boolean broadcast) {
+			this.broadcast = broadcast;
+		}
+
+	}
+
+	/**
+	 * Settings of one cache; unset values fall back to 'nearcache.defaults'.
+	 */
+	public static class CacheSpec {
+
+		/**
+		 * How long an entry lives after it was written.
+		 */
+		private @Nullable Duration ttl;
+
+		/**
+		 * How long a cached null lives after it was written.
+		 */
+		private @Nullable Duration nullTtl;
+
+		/**
+		 * Maximum number of entries.
+		 */
+		private @Nullable Long maximumSize;
+
+		/**
+		 * Whether null results are cached.
+		 */
+		private @Nullable Boolean allowNullValues;
+
+		/**
+		 * Whether invalidations are published to the other instances.
+		 */
+		private @Nullable Boolean broadcast;
+
+		public @Nullable Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(@Nullable Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public @Nullable Duration getNullTtl() {
+			return this.nullTtl;
+		}
+
+		public void setNullTtl(@Nullable Duration nullTtl) {
+			this.nullTtl = nullTtl;
+		}
+
+		public @Nullable Long getMaximumSize() {
+			return this.maximumSize;
+		}
+
+		public void setMaximumSize(@Nullable Long maximumSize) {
+			this.maximumSize = maximumSize;
+		}
+
+		public @Nullable Boolean getAllowNullValues() {
+			return this.allowNullValues;
+		}
+
+		public void setAllowNullValues(@Nullable Boolean allowNullValues) {
+			this.allowNullValues = allowNullValues;
+		}
+
+		public @Nullable Boolean getBroadcast() {
+			return this.broadcast;
+		}
+
+		public void setBroadcast(@Nullable Boolean broadcast) {
+			this.broadcast = broadcast;
+		}
+
+	}
+
+	/**
+	 * The invalidation channel.
+	 */
+	public static class Invalidation {
+
+		/**
+		 * Whether invalidations are exchanged with other instances over Redis. When false, or when no Redis is
+		 * configured, caches are local and only their TTL bounds staleness.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Largest message read or written; larger received messages are dropped and counted, larger outgoing
+		 * invalidations are split.
+		 */
+		private DataSize maxMessageSize = DataSize.ofKilobytes(64);
+
+		/**
+		 * Longest wait for Redis to acknowledge a publish, independent of the client's command timeout.
+		 */
+		private Duration publishTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * Longest wait at shutdown for pending invalidations to be published.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(3);
+
+		/**
+		 * Most keys of one cache waiting to be published (while Redis is unreachable); beyond it the cache is
+		 * cleared on the other instances instead.
+		 */
+		private int maxPendingKeys = 10_000;
+
+		/**
+		 * Most received messages waiting to be applied; on overflow every cache is cleared.
+		 */
+		private int receiveQueueCapacity = 10_000;
+
+		/**
+		 * Longest wait between attempts to subscribe while Redis is unreachable.
+		 */
+		private Duration maxRetryInterval = Duration.ofSeconds(5);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public DataSize getMaxMessageSize() {
+			return this.maxMessageSize;
+		}
+
+		public void setMaxMessageSize(DataSize maxMessageSize) {
+			this.maxMessageSize = maxMessageSize;
+		}
+
+		public Duration getPublishTimeout() {
+			return this.publishTimeout;
+		}
+
+		public void setPublishTimeout(Duration publishTimeout) {
+			this.publishTimeout = publishTimeout;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public int getMaxPendingKeys() {
+			return this.maxPendingKeys;
+		}
+
+		public void setMaxPendingKeys(int maxPendingKeys) {
+			this.maxPendingKeys = maxPendingKeys;
+		}
+
+		public int getReceiveQueueCapacity() {
+			return this.receiveQueueCapacity;
+		}
+
+		public void setReceiveQueueCapacity(int receiveQueueCapacity) {
+			this.receiveQueueCapacity = receiveQueueCapacity;
+		}
+
+		public Duration getMaxRetryInterval() {
+			return this.maxRetryInterval;
+		}
+
+		public void setMaxRetryInterval(Duration maxRetryInterval) {
+			this.maxRetryInterval = maxRetryInterval;
+		}
+
+	}
+
+	/**
+	 * Canonical key forms for types nearcache does not know.
+	 */
+	public static class Keys {
+
+		/**
+		 * Fully qualified key types whose toString() is deterministic across JVMs and may serve as their
+		 * canonical form (e.g. records of strings and numbers). Alternatively, define a CacheKeyConverter bean.
+		 */
+		private List<String> toStringTypes = new ArrayList<>();
+
+		public List<String> getToStringTypes() {
+			return this.toStringTypes;
+		}
+
+		public void setToStringTypes(List<String> toStringTypes) {
+			this.toStringTypes = toStringTypes;
+		}
+
+	}
+
+}

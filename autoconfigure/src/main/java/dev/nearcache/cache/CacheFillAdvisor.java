@@ -1,0 +1,124 @@
+package dev.nearcache.cache;
+
+import java.lang.reflect.Method;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.ClassFilter;
+import org.springframework.aop.Pointcut;
+import org.springframework.aop.support.AbstractPointcutAdvisor;
+import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.cache.interceptor.CacheOperation;
+import org.springframework.cache.interceptor.CacheOperationSource;
+import org.springframework.cache.interceptor.CachePutOperation;
+import org.springframework.cache.interceptor.CacheableOperation;
+import org.springframework.core.Ordered;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Tells fills from writes: wraps every {@code @Cacheable} read (and no {@code @CachePut}) method in a
+ * {@link FillScope}, so the {@code put} Spring's cache interceptor makes after a miss is not broadcast.
+ * Without it every miss on one instance would evict the key on all the others, which then miss too.
+ * <p>
+ * It must run just outside Spring's cache interceptor, so its order is one less than that of the cache
+ * advisor (read when advisors are sorted; {@code @EnableCaching(order = ...)} is honoured). With AspectJ-mode
+ * caching it does not apply, and fills are broadcast like writes: correct, only chattier.
+ */
+public class CacheFillAdvisor extends AbstractPointcutAdvisor {
+
+	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
+			CacheFillAdvisor.class.getClassLoader());
+
+	private final Supplier<@Nullable CacheOperationSource> operationSource;
+
+	private final Supplier<Integer> cacheAdvisorOrder;
+
+	private final Pointcut pointcut = new ReadPointcut();
+
+	private final MethodInterceptor interceptor = this::invoke;
+
+	/**
+	 * Create the advisor.
+	 * @param operationSource Spring's cache operation source, if caching is enabled
+	 * @param cacheAdvisorOrder the order of Spring's cache advisor
+	 */
+	public CacheFillAdvisor(Supplier<@Nullable CacheOperationSource> operationSource,
+			Supplier<Integer> cacheAdvisorOrder) {
+		this.operationSource = operationSource;
+		this.cacheAdvisorOrder = cacheAdvisorOrder;
+	}
+
+	@Override
+	public Pointcut getPointcut() {
+		return this.pointcut;
+	}
+
+	@Override
+	public org.aopalliance.aop.Advice getAdvice() {
+		return this.interceptor;
+	}
+
+	@Override
+	public int getOrder() {
+		int order = this.cacheAdvisorOrder.get();
+		return (order == Ordered.HIGHEST_PRECEDENCE) ? order : order - 1;
+	}
+
+	private @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		FillScope scope = FillScope.open();
+		boolean closeLater = false;
+		try {
+			Object result = invocation.proceed();
+			if (result instanceof CompletableFuture<?> future) {
+				closeLater = true;
+				future.whenComplete((value, failure) -> scope.close());
+			}
+			else if (REACTOR_PRESENT && ReactiveResults.isReactive(result)) {
+				closeLater = true;
+				result = ReactiveResults.onTermination(result, scope::close);
+			}
+			return result;
+		}
+		finally {
+			scope.detach();
+			if (!closeLater) {
+				scope.close();
+			}
+		}
+	}
+
+	private final class ReadPointcut extends StaticMethodMatcherPointcut {
+
+		@Override
+		public ClassFilter getClassFilter() {
+			return ClassFilter.TRUE;
+		}
+
+		@Override
+		public boolean matches(Method method, Class<?> targetClass) {
+			CacheOperationSource source = CacheFillAdvisor.this.operationSource.get();
+			if (source == null || !source.isCandidateClass(targetClass)) {
+				return false;
+			}
+			Collection<CacheOperation> operations = source.getCacheOperations(method, targetClass);
+			if (operations == null) {
+				return false;
+			}
+			boolean reads = false;
+			for (CacheOperation operation : operations) {
+				if (operation instanceof CachePutOperation) {
+					return false;
+				}
+				reads |= operation instanceof CacheableOperation;
+			}
+			return reads;
+		}
+
+	}
+
+}

@@ -1,0 +1,292 @@
+package dev.nearcache.cache;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.support.AbstractValueAdaptingCache;
+import org.springframework.cache.support.NullValue;
+
+/**
+ * A Spring {@link org.springframework.cache.Cache} held in this instance's memory by Caffeine, whose writes,
+ * evictions and clears are published so that the other instances drop their copies.
+ * <p>
+ * What is published: {@code evict}, {@code evictIfPresent}, {@code clear}, {@code invalidate}, and a
+ * {@code put} or {@code putIfAbsent} that is a write ({@code @CachePut}, direct calls). What is not: the
+ * {@code put} that fills a {@code @Cacheable} miss, and loads through {@code get(key, Callable)} or
+ * {@code retrieve(key, Supplier)}. Every local change takes effect before the method returns.
+ * <p>
+ * A hit is a Caffeine {@code getIfPresent}, as in Spring's {@code CaffeineCache}: key canonicalisation and
+ * bookkeeping happen only where keys are written or evicted.
+ */
+public final class NearCache extends AbstractValueAdaptingCache {
+
+	private final NearCacheSettings settings;
+
+	private final Cache<Object, Object> store;
+
+	private final CacheKeys keys;
+
+	private final PendingFills pendingFills = new PendingFills();
+
+	private final ConcurrentHashMap<Object, CompletableFuture<?>> asyncLoads = new ConcurrentHashMap<>();
+
+	private final InvalidationPublisher publisher;
+
+	/**
+	 * Create a near cache.
+	 * @param settings its settings
+	 * @param canonicalizer the canonical key forms
+	 * @param publisher where local invalidations are sent
+	 */
+	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
+		super(settings.allowNullValues());
+		this.settings = settings;
+		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
+		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
+		this.store = buildStore(settings);
+	}
+
+	private Cache<Object, Object> buildStore(NearCacheSettings settings) {
+		Caffeine<Object, Object> builder = Caffeine.newBuilder()
+			.maximumSize(settings.maximumSize())
+			.recordStats()
+			.removalListener(this::onRemoval);
+		if (settings.allowNullValues() && !settings.nullTtl().equals(settings.ttl())) {
+			builder.expireAfter(Expiry.writing((Object key, Object value) -> (value == NullValue.INSTANCE)
+					? settings.nullTtl() : settings.ttl()));
+		}
+		else {
+			builder.expireAfterWrite(settings.ttl());
+		}
+		return builder.build();
+	}
+
+	@Override
+	public String getName() {
+		return this.settings.name();
+	}
+
+	@Override
+	public Cache<Object, Object> getNativeCache() {
+		return this.store;
+	}
+
+	/**
+	 * Return the settings this cache was built with.
+	 * @return the settings
+	 */
+	public NearCacheSettings getSettings() {
+		return this.settings;
+	}
+
+	@Override
+	protected @Nullable Object lookup(Object key) {
+		return this.store.getIfPresent(key);
+	}
+
+	@Override
+	public @Nullable ValueWrapper get(Object key) {
+		Object value = this.store.getIfPresent(key);
+		if (value == null) {
+			FillScope.missed(this.pendingFills, key);
+			return null;
+		}
+		return toValueWrapper(value);
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
+		Object value = this.store.getIfPresent(key);
+		if (value == null) {
+			String canonical = this.keys.beforeWrite(key);
+			value = this.store.get(key, (k) -> load(k, valueLoader));
+			this.keys.written(key, canonical);
+		}
+		return (T) fromStoreValue(value);
+	}
+
+	private Object load(Object key, Callable<?> valueLoader) {
+		try {
+			return toStoreValue(valueLoader.call());
+		}
+		catch (Exception ex) {
+			throw new ValueRetrievalException(key, valueLoader, ex);
+		}
+	}
+
+	@Override
+	public @Nullable CompletableFuture<?> retrieve(Object key) {
+		Object value = this.store.getIfPresent(key);
+		if (value == null) {
+			FillScope.missed(this.pendingFills, key);
+			return null;
+		}
+		return CompletableFuture.completedFuture(isAllowNullValues() ? toValueWrapper(value) : fromStoreValue(value));
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
+		Object value = this.store.getIfPresent(key);
+		if (value != null) {
+			return CompletableFuture.completedFuture((T) fromStoreValue(value));
+		}
+		CompletableFuture<T> load = new CompletableFuture<>();
+		CompletableFuture<?> running = this.asyncLoads.putIfAbsent(key, load);
+		if (running != null) {
+			return (CompletableFuture<T>) running;
+		}
+		try {
+			String canonical = this.keys.beforeWrite(key);
+			valueLoader.get().whenComplete((loaded, failure) -> {
+				try {
+					if (failure == null && (loaded != null || isAllowNullValues())) {
+						this.store.put(key, toStoreValue(loaded));
+						this.keys.written(key, canonical);
+					}
+				}
+				finally {
+					this.asyncLoads.remove(key, load);
+				}
+				if (failure != null) {
+					load.completeExceptionally(failure);
+				}
+				else {
+					load.complete(loaded);
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			this.asyncLoads.remove(key, load);
+			load.completeExceptionally(ex);
+		}
+		return load;
+	}
+
+	@Override
+	public void put(Object key, @Nullable Object value) {
+		String canonical = this.keys.beforeWrite(key);
+		this.store.put(key, toStoreValue(value));
+		this.keys.written(key, canonical);
+		if (!this.pendingFills.consume(key)) {
+			wrote(key, canonical);
+		}
+	}
+
+	@Override
+	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
+		String canonical = this.keys.beforeWrite(key);
+		Object storeValue = toStoreValue(value);
+		Object existing = this.store.asMap().putIfAbsent(key, storeValue);
+		if (existing != null) {
+			return toValueWrapper(existing);
+		}
+		this.keys.written(key, canonical);
+		if (!this.pendingFills.consume(key)) {
+			wrote(key, canonical);
+		}
+		return null;
+	}
+
+	@Override
+	public void evict(Object key) {
+		evictIfPresent(key);
+	}
+
+	@Override
+	public boolean evictIfPresent(Object key) {
+		boolean present = this.store.asMap().remove(key) != null;
+		String canonical = this.keys.canonicalOrNull(key);
+		if (canonical != null) {
+			present |= evictCanonicalLocally(canonical) > 0;
+			this.publisher.publishInvalidation(getName(), List.of(canonical));
+		}
+		return present;
+	}
+
+	@Override
+	public void clear() {
+		invalidate();
+	}
+
+	@Override
+	public boolean invalidate() {
+		boolean notEmpty = clearLocally();
+		this.publisher.publishClear(getName());
+		return notEmpty;
+	}
+
+	/**
+	 * Evict, on this instance only, every entry whose key has the given canonical form. Used for invalidations
+	 * received from other instances, and by operators acting on one instance.
+	 * @param canonicalKey the canonical key form
+	 * @return how many entries were evicted
+	 */
+	public int evictCanonicalLocally(String canonicalKey) {
+		int evicted = 0;
+		for (Object candidate : this.keys.candidates(canonicalKey)) {
+			if (this.store.asMap().remove(candidate) != null) {
+				evicted++;
+			}
+		}
+		return evicted;
+	}
+
+	/**
+	 * Remove every entry on this instance only.
+	 * @return whether the cache held any entry
+	 */
+	public boolean clearLocally() {
+		boolean notEmpty = !this.store.asMap().isEmpty();
+		this.store.invalidateAll();
+		return notEmpty;
+	}
+
+	/**
+	 * Return the canonical form of a key as this cache would publish it.
+	 * @param key the key
+	 * @return the canonical form
+	 * @throws UnsupportedCacheKeyException if the key has none
+	 */
+	public String canonicalKey(Object key) {
+		String canonical = this.keys.canonicalOrNull(key);
+		if (canonical == null) {
+			throw new UnsupportedCacheKeyException(key.getClass());
+		}
+		return canonical;
+	}
+
+	private void wrote(Object key, @Nullable String canonical) {
+		if (canonical == null) {
+			return;
+		}
+		// The entity behind the key changed: entries for the same entity under another key type are stale too.
+		for (Object candidate : this.keys.candidates(canonical)) {
+			if (!candidate.equals(key)) {
+				this.store.invalidate(candidate);
+			}
+		}
+		this.publisher.publishInvalidation(getName(), List.of(canonical));
+	}
+
+	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
+		if (key != null && cause != RemovalCause.REPLACED) {
+			this.keys.removed(key, (candidate) -> this.store.asMap().containsKey(candidate));
+		}
+	}
+
+	int pendingFillCount() {
+		return this.pendingFills.size();
+	}
+
+}

@@ -1,0 +1,124 @@
+package dev.nearcache.invalidation;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.nearcache.cache.NearCache;
+import dev.nearcache.cache.NearCacheManager;
+
+/**
+ * Applies the messages received on the channel to this instance's caches. Never throws: every input is applied,
+ * skipped as this instance's own echo, or dropped and counted by reason.
+ * <p>
+ * Only broadcasting caches that already exist here are touched: a message cannot create a cache, and a purely
+ * local cache ({@code broadcast=false}) ignores the channel.
+ */
+public class InvalidationApplier {
+
+	private static final Log logger = LogFactory.getLog(InvalidationApplier.class);
+
+	private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+	private final NearCacheManager cacheManager;
+
+	private final InvalidationCodec codec;
+
+	private final InvalidationStatistics statistics;
+
+	private final Map<DropReason, AtomicLong> lastLogged = new EnumMap<>(DropReason.class);
+
+	/**
+	 * Create an applier.
+	 * @param cacheManager the caches to apply messages to
+	 * @param codec the wire format
+	 * @param statistics the counters to update
+	 */
+	public InvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
+			InvalidationStatistics statistics) {
+		this.cacheManager = cacheManager;
+		this.codec = codec;
+		this.statistics = statistics;
+		for (DropReason reason : DropReason.values()) {
+			this.lastLogged.put(reason, new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS));
+		}
+	}
+
+	/**
+	 * Decode and apply one received message body.
+	 * @param body the message body
+	 */
+	public void apply(byte[] body) {
+		this.statistics.recordReceived();
+		try {
+			InvalidationCodec.Decoded decoded = this.codec.decode(body);
+			if (decoded.message() == null) {
+				drop(decoded.dropReason(), body.length);
+				return;
+			}
+			apply(decoded.message());
+		}
+		catch (RuntimeException ex) {
+			drop(DropReason.ERROR, body.length);
+			logger.debug("nearcache: applying a message failed", ex);
+		}
+	}
+
+	void apply(InvalidationMessage message) {
+		if (this.statistics.instanceId().equals(message.origin())) {
+			this.statistics.recordSelfSkipped();
+			return;
+		}
+		switch (message.type()) {
+			case INVALIDATE -> {
+				NearCache cache = broadcastingCache(message.cache());
+				if (cache != null) {
+					message.keys().forEach(cache::evictCanonicalLocally);
+				}
+			}
+			case CLEAR -> {
+				if (message.cache() == null) {
+					this.cacheManager.caches().stream()
+						.filter((cache) -> cache.getSettings().broadcast())
+						.forEach(NearCache::clearLocally);
+				}
+				else {
+					NearCache cache = broadcastingCache(message.cache());
+					if (cache != null) {
+						cache.clearLocally();
+					}
+				}
+			}
+			case HEARTBEAT -> {
+			}
+		}
+		this.statistics.recordApplied();
+	}
+
+	/**
+	 * Count and log a message that could not be applied.
+	 * @param reason why
+	 * @param size the message size in bytes
+	 */
+	void drop(DropReason reason, int size) {
+		this.statistics.recordDropped(reason);
+		AtomicLong last = this.lastLogged.get(reason);
+		long now = System.nanoTime();
+		long previous = last.get();
+		if (now - previous >= LOG_INTERVAL_NANOS && last.compareAndSet(previous, now)) {
+			logger.warn("nearcache: dropped a message on channel '" + this.statistics.channel() + "' (reason "
+					+ reason.tag() + ", " + size + " bytes); " + this.statistics.dropped(reason)
+					+ " dropped for this reason so far. Logged at most once a minute per reason.");
+		}
+	}
+
+	private NearCache broadcastingCache(String name) {
+		NearCache cache = this.cacheManager.findCache(name);
+		return (cache != null && cache.getSettings().broadcast()) ? cache : null;
+	}
+
+}

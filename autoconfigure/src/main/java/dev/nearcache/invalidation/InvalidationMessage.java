@@ -1,0 +1,64 @@
+package dev.nearcache.invalidation;
+
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One message of wire protocol v1 (see {@code docs/protocol.md}).
+ *
+ * @param type what the message asks for
+ * @param origin the instance id of the sender; {@code null} if a foreign publisher omitted it
+ * @param seq the sender's sequence number, counting invalidate and clear messages from process start
+ * @param timestamp epoch milliseconds when it was sent ({@code ts})
+ * @param cache the cache it applies to; {@code null} for a clear of every cache and for heartbeats
+ * @param keys the canonical keys to evict, for {@link Type#INVALIDATE}; empty otherwise
+ */
+public record InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
+		@Nullable String cache, List<String> keys) {
+
+	/** The protocol version this code writes and the highest it reads. */
+	public static final int VERSION = 1;
+
+	public InvalidationMessage {
+		keys = List.copyOf(keys);
+	}
+
+	/** Message types, with their wire names. */
+	public enum Type {
+
+		/** Evict the listed keys of one cache. */
+		INVALIDATE("invalidate"),
+
+		/** Clear one cache, or every cache when no cache is named. */
+		CLEAR("clear"),
+
+		/** Liveness and the sender's latest {@code seq}; evicts nothing. */
+		HEARTBEAT("heartbeat");
+
+		private final String wireName;
+
+		Type(String wireName) {
+			this.wireName = wireName;
+		}
+
+		/**
+		 * Return the name used on the wire.
+		 * @return the wire name
+		 */
+		public String wireName() {
+			return this.wireName;
+		}
+
+		static @Nullable Type fromWireName(String wireName) {
+			for (Type type : values()) {
+				if (type.wireName.equals(wireName)) {
+					return type;
+				}
+			}
+			return null;
+		}
+
+	}
+
+}

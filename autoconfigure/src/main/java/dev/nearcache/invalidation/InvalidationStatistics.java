@@ -1,0 +1,149 @@
+package dev.nearcache.invalidation;
+
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Counters and state of this instance's invalidation channel, shared by the publishing and receiving sides
+ * and read by operators' tools.
+ */
+public final class InvalidationStatistics {
+
+	private final String instanceId;
+
+	private final String channel;
+
+	private volatile TransportState state;
+
+	private final LongAdder published = new LongAdder();
+
+	private final LongAdder received = new LongAdder();
+
+	private final LongAdder applied = new LongAdder();
+
+	private final LongAdder selfSkipped = new LongAdder();
+
+	private final LongAdder publishFailures = new LongAdder();
+
+	private final LongAdder reconnects = new LongAdder();
+
+	private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
+
+	private volatile long lastReceivedAt;
+
+	/**
+	 * Create statistics.
+	 * @param instanceId this instance's id
+	 * @param channel the channel name
+	 * @param state the initial state
+	 */
+	public InvalidationStatistics(String instanceId, String channel, TransportState state) {
+		this.instanceId = instanceId;
+		this.channel = channel;
+		this.state = state;
+		for (DropReason reason : DropReason.values()) {
+			this.dropped.put(reason, new LongAdder());
+		}
+	}
+
+	public String instanceId() {
+		return this.instanceId;
+	}
+
+	public String channel() {
+		return this.channel;
+	}
+
+	public TransportState state() {
+		return this.state;
+	}
+
+	void state(TransportState state) {
+		this.state = state;
+	}
+
+	/** @return messages this instance published */
+	public long published() {
+		return this.published.sum();
+	}
+
+	/** @return messages received on the channel, including own echoes and dropped ones */
+	public long received() {
+		return this.received.sum();
+	}
+
+	/** @return messages from other instances that were applied */
+	public long applied() {
+		return this.applied.sum();
+	}
+
+	/** @return own messages received back and skipped */
+	public long selfSkipped() {
+		return this.selfSkipped.sum();
+	}
+
+	/** @return publish attempts that failed (each is retried) */
+	public long publishFailures() {
+		return this.publishFailures.sum();
+	}
+
+	/** @return re-subscriptions after a lost connection, each followed by a local clear */
+	public long reconnects() {
+		return this.reconnects.sum();
+	}
+
+	/**
+	 * @param reason a drop reason
+	 * @return messages dropped for it
+	 */
+	public long dropped(DropReason reason) {
+		return this.dropped.get(reason).sum();
+	}
+
+	/** @return all drops by reason */
+	public Map<DropReason, Long> droppedByReason() {
+		Map<DropReason, Long> counts = new EnumMap<>(DropReason.class);
+		this.dropped.forEach((reason, count) -> counts.put(reason, count.sum()));
+		return counts;
+	}
+
+	/** @return when the last message was received, or {@code null} if none was */
+	public @Nullable Instant lastReceivedAt() {
+		long at = this.lastReceivedAt;
+		return (at != 0) ? Instant.ofEpochMilli(at) : null;
+	}
+
+	void recordPublished(int messages) {
+		this.published.add(messages);
+	}
+
+	void recordReceived() {
+		this.received.increment();
+		this.lastReceivedAt = System.currentTimeMillis();
+	}
+
+	void recordApplied() {
+		this.applied.increment();
+	}
+
+	void recordSelfSkipped() {
+		this.selfSkipped.increment();
+	}
+
+	void recordDropped(DropReason reason) {
+		this.dropped.get(reason).increment();
+	}
+
+	void recordPublishFailure() {
+		this.publishFailures.increment();
+	}
+
+	void recordReconnect() {
+		this.reconnects.increment();
+	}
+
+}

@@ -1,0 +1,62 @@
+package dev.nearcache.invalidation;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.RedisSystemException;
+import org.springframework.data.redis.connection.RedisConnection;
+
+/**
+ * Publishes through Lettuce's asynchronous API, so that a publish waits nearcache's own timeout instead of
+ * the client's command timeout (60 s by default, and commands queue while disconnected). Loaded only when
+ * Lettuce is on the classpath.
+ */
+final class LettucePublishing {
+
+	private LettucePublishing() {
+	}
+
+	/**
+	 * Publish the payloads in order, pipelined, and wait for all of them.
+	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
+	 */
+	@SuppressWarnings("unchecked")
+	static boolean publish(RedisConnection connection, byte[] channel, List<byte[]> payloads, Duration timeout) {
+		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
+			return false;
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
+		List<RedisFuture<Long>> futures = new ArrayList<>(payloads.size());
+		for (byte[] payload : payloads) {
+			futures.add(async.publish(channel, payload));
+		}
+		long deadline = System.nanoTime() + timeout.toNanos();
+		try {
+			for (RedisFuture<Long> future : futures) {
+				future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+		}
+		catch (TimeoutException ex) {
+			futures.forEach((future) -> future.cancel(false));
+			throw new QueryTimeoutException("Publish not acknowledged within " + timeout, ex);
+		}
+		catch (ExecutionException ex) {
+			throw new RedisSystemException("Publish failed", ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			futures.forEach((future) -> future.cancel(false));
+			throw new RedisSystemException("Interrupted while publishing", ex);
+		}
+		return true;
+	}
+
+}

@@ -1,0 +1,111 @@
+package dev.nearcache.invalidation;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Invalidations waiting to be published. Everything added while a publish is in flight goes out together with
+ * the next one, so batching grows with the write rate and adds no delay when writes are rare.
+ * <p>
+ * Bounded: a cache with more pending keys than the limit is sent as a clear of that cache, and a pending clear
+ * absorbs the keys of its cache. Every invalidation is idempotent and applied on receipt, so merging and
+ * re-queueing a failed batch never loses or reorders anything that matters.
+ */
+final class PendingInvalidations {
+
+	private final int maxKeysPerCache;
+
+	private boolean clearAll;
+
+	private final Set<String> clears = new LinkedHashSet<>();
+
+	private final Map<String, Set<String>> keys = new LinkedHashMap<>();
+
+	PendingInvalidations(int maxKeysPerCache) {
+		this.maxKeysPerCache = maxKeysPerCache;
+	}
+
+	synchronized void addKeys(String cache, Collection<String> canonicalKeys) {
+		if (this.clearAll || this.clears.contains(cache)) {
+			return;
+		}
+		Set<String> pending = this.keys.computeIfAbsent(cache, (name) -> new LinkedHashSet<>());
+		pending.addAll(canonicalKeys);
+		if (pending.size() > this.maxKeysPerCache) {
+			this.keys.remove(cache);
+			this.clears.add(cache);
+		}
+		notifyAll();
+	}
+
+	synchronized void addClear(@Nullable String cache) {
+		if (cache == null) {
+			this.clearAll = true;
+			this.clears.clear();
+			this.keys.clear();
+		}
+		else if (!this.clearAll) {
+			this.keys.remove(cache);
+			this.clears.add(cache);
+		}
+		notifyAll();
+	}
+
+	synchronized void addAll(Batch batch) {
+		if (batch.clearAll()) {
+			addClear(null);
+			return;
+		}
+		batch.clears().forEach(this::addClear);
+		batch.keys().forEach(this::addKeys);
+	}
+
+	/**
+	 * Wait until something is pending, then take all of it.
+	 * @param timeoutMillis the longest wait
+	 * @return what was pending, or {@code null} if nothing was within the wait
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	synchronized @Nullable Batch awaitAndDrain(long timeoutMillis) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+		while (isEmpty()) {
+			long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+			if (remaining <= 0) {
+				return null;
+			}
+			wait(remaining);
+		}
+		Batch batch = new Batch(this.clearAll, Set.copyOf(this.clears), copyKeys());
+		this.clearAll = false;
+		this.clears.clear();
+		this.keys.clear();
+		return batch;
+	}
+
+	synchronized boolean isEmpty() {
+		return !this.clearAll && this.clears.isEmpty() && this.keys.isEmpty();
+	}
+
+	private Map<String, Set<String>> copyKeys() {
+		Map<String, Set<String>> copy = new LinkedHashMap<>();
+		this.keys.forEach((cache, pending) -> copy.put(cache, new LinkedHashSet<>(pending)));
+		return copy;
+	}
+
+	/**
+	 * A drained set of invalidations.
+	 *
+	 * @param clearAll whether every cache is to be cleared (then nothing else is set)
+	 * @param clears caches to clear
+	 * @param keys keys to evict, by cache
+	 */
+	record Batch(boolean clearAll, Set<String> clears, Map<String, Set<String>> keys) {
+	}
+
+}

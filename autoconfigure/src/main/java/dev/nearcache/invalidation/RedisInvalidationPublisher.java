@@ -1,0 +1,245 @@
+package dev.nearcache.invalidation;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
+
+import dev.nearcache.cache.InvalidationPublisher;
+
+/**
+ * Publishes local invalidations on the Redis channel from one background thread, so that callers never wait
+ * on Redis. Whatever is queued while a publish is in flight goes out with the next one.
+ * <p>
+ * Each publish waits at most {@code publishTimeout}, whatever the client's own command timeout. A failed
+ * publish is counted, logged and retried with back-off, with fresh sequence numbers; the queue is bounded by
+ * turning a cache with too many pending keys into a clear of that cache. On shutdown, what is pending is
+ * published within {@code shutdownTimeout}.
+ */
+public class RedisInvalidationPublisher implements InvalidationPublisher, SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(RedisInvalidationPublisher.class);
+
+	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
+			RedisInvalidationPublisher.class.getClassLoader());
+
+	private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final byte[] channel;
+
+	private final String instanceId;
+
+	private final InvalidationCodec codec;
+
+	private final InvalidationStatistics statistics;
+
+	private final Duration publishTimeout;
+
+	private final Duration shutdownTimeout;
+
+	private final PendingInvalidations pending;
+
+	private final AtomicLong seq = new AtomicLong();
+
+	private volatile @Nullable Thread worker;
+
+	private volatile boolean stopping;
+
+	private volatile boolean failing;
+
+	/**
+	 * Create a publisher.
+	 * @param connectionFactory the connection factory (the application's by default)
+	 * @param channel the channel name
+	 * @param instanceId this instance's id, sent as {@code origin}
+	 * @param codec the wire format
+	 * @param statistics the counters to update
+	 * @param publishTimeout the longest wait for one publish
+	 * @param shutdownTimeout the longest wait for pending invalidations on shutdown
+	 * @param maxPendingKeys the most keys kept pending per cache before the cache is cleared instead
+	 */
+	public RedisInvalidationPublisher(RedisConnectionFactory connectionFactory, String channel, String instanceId,
+			InvalidationCodec codec, InvalidationStatistics statistics, Duration publishTimeout,
+			Duration shutdownTimeout, int maxPendingKeys) {
+		this.connectionFactory = connectionFactory;
+		this.channel = channel.getBytes(StandardCharsets.UTF_8);
+		this.instanceId = instanceId;
+		this.codec = codec;
+		this.statistics = statistics;
+		this.publishTimeout = publishTimeout;
+		this.shutdownTimeout = shutdownTimeout;
+		this.pending = new PendingInvalidations(maxPendingKeys);
+	}
+
+	@Override
+	public void publishInvalidation(String cacheName, Collection<String> canonicalKeys) {
+		this.pending.addKeys(cacheName, canonicalKeys);
+	}
+
+	@Override
+	public void publishClear(@Nullable String cacheName) {
+		this.pending.addClear(cacheName);
+	}
+
+	/**
+	 * Return the sequence number of the last message published.
+	 * @return the current {@code seq}
+	 */
+	public long currentSeq() {
+		return this.seq.get();
+	}
+
+	@Override
+	public void start() {
+		if (this.worker != null) {
+			return;
+		}
+		this.stopping = false;
+		Thread thread = new Thread(this::run, "nearcache-publisher");
+		thread.setDaemon(true);
+		this.worker = thread;
+		thread.start();
+	}
+
+	@Override
+	public void stop() {
+		Thread thread = this.worker;
+		if (thread == null) {
+			return;
+		}
+		this.stopping = true;
+		synchronized (this.pending) {
+			this.pending.notifyAll();
+		}
+		try {
+			thread.join(this.shutdownTimeout.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (thread.isAlive()) {
+			thread.interrupt();
+			logger.warn("nearcache: invalidations still pending after " + this.shutdownTimeout
+					+ " at shutdown were not published; other instances rely on their TTL for them");
+		}
+		this.worker = null;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.worker != null;
+	}
+
+	private void run() {
+		long backoff = 0;
+		while (true) {
+			PendingInvalidations.Batch batch;
+			try {
+				if (backoff > 0) {
+					Thread.sleep(backoff);
+				}
+				batch = this.pending.awaitAndDrain(this.stopping ? 0 : 500);
+			}
+			catch (InterruptedException ex) {
+				return;
+			}
+			if (batch == null) {
+				if (this.stopping) {
+					return;
+				}
+				continue;
+			}
+			try {
+				send(batch);
+				backoff = 0;
+				if (this.failing) {
+					this.failing = false;
+					logger.info("nearcache: publishing invalidations on the Redis channel again");
+				}
+			}
+			catch (RuntimeException ex) {
+				this.statistics.recordPublishFailure();
+				this.pending.addAll(batch);
+				if (!this.failing) {
+					this.failing = true;
+					logger.warn("nearcache: could not publish invalidations (" + ex
+							+ "); they are kept and retried until Redis answers");
+				}
+				if (this.stopping) {
+					return;
+				}
+				backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(50, backoff * 2));
+			}
+		}
+	}
+
+	private void send(PendingInvalidations.Batch batch) {
+		List<InvalidationMessage> messages = toMessages(batch);
+		List<byte[]> payloads = new ArrayList<>(messages.size());
+		long timestamp = System.currentTimeMillis();
+		for (InvalidationMessage message : messages) {
+			payloads.add(this.codec.encode(new InvalidationMessage(message.type(), this.instanceId,
+					this.seq.incrementAndGet(), timestamp, message.cache(), message.keys())));
+		}
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			if (!LETTUCE_PRESENT || !LettucePublishing.publish(connection, this.channel, payloads, this.publishTimeout)) {
+				for (byte[] payload : payloads) {
+					connection.publish(this.channel, payload);
+				}
+			}
+		}
+		this.statistics.recordPublished(payloads.size());
+	}
+
+	private List<InvalidationMessage> toMessages(PendingInvalidations.Batch batch) {
+		List<InvalidationMessage> messages = new ArrayList<>();
+		if (batch.clearAll()) {
+			messages.add(clear(null));
+			return messages;
+		}
+		for (String cache : batch.clears()) {
+			messages.add(clear(cache));
+		}
+		for (Map.Entry<String, Set<String>> entry : batch.keys().entrySet()) {
+			addInvalidations(messages, entry.getKey(), List.copyOf(entry.getValue()));
+		}
+		return messages;
+	}
+
+	private void addInvalidations(List<InvalidationMessage> messages, String cache, List<String> keys) {
+		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, this.instanceId,
+				Long.MAX_VALUE, Long.MAX_VALUE, cache, keys);
+		if (this.codec.encode(message).length <= this.codec.maxMessageSize()) {
+			messages.add(message);
+		}
+		else if (keys.size() > 1) {
+			addInvalidations(messages, cache, keys.subList(0, keys.size() / 2));
+			addInvalidations(messages, cache, keys.subList(keys.size() / 2, keys.size()));
+		}
+		else {
+			logger.warn("nearcache: a key of cache '" + cache + "' is longer than nearcache.invalidation."
+					+ "max-message-size allows; clearing the cache on the other instances instead");
+			messages.add(clear(cache));
+		}
+	}
+
+	private InvalidationMessage clear(@Nullable String cache) {
+		return new InvalidationMessage(InvalidationMessage.Type.CLEAR, this.instanceId, null, null, cache, List.of());
+	}
+
+}
