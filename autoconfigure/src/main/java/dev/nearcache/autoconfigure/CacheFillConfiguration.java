@@ -1,12 +1,13 @@
 package dev.nearcache.autoconfigure;
 
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cache.config.CacheManagementConfigUtils;
-import org.springframework.cache.interceptor.CacheOperationSource;
+import org.springframework.cache.annotation.AnnotationCacheOperationSource;
+import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
@@ -15,7 +16,11 @@ import org.springframework.core.Ordered;
 import dev.nearcache.cache.CacheFillAdvisor;
 
 /**
- * The advisor that keeps {@code @Cacheable} fills from being broadcast as writes.
+ * The advisor that keeps {@code @Cacheable} fills from being broadcast as writes, when caching is enabled.
+ * <p>
+ * It reads the cache annotations with its own {@link AnnotationCacheOperationSource} rather than Spring's
+ * bean: advisors are matched while beans are being created, and looking that bean up then would be a
+ * circular reference.
  */
 @Configuration(proxyBeanMethods = false)
 @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
@@ -24,9 +29,9 @@ class CacheFillConfiguration {
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	@ConditionalOnMissingBean
-	static CacheFillAdvisor nearCacheFillAdvisor(ObjectProvider<CacheOperationSource> operationSource,
-			BeanFactory beanFactory) {
-		return new CacheFillAdvisor(operationSource::getIfUnique, () -> cacheAdvisorOrder(beanFactory));
+	@ConditionalOnBean(CacheAspectSupport.class)
+	static CacheFillAdvisor nearCacheFillAdvisor(BeanFactory beanFactory) {
+		return new CacheFillAdvisor(new AnnotationCacheOperationSource(false), () -> cacheAdvisorOrder(beanFactory));
 	}
 
 	private static int cacheAdvisorOrder(BeanFactory beanFactory) {

@@ -34,7 +34,7 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
 			CacheFillAdvisor.class.getClassLoader());
 
-	private final Supplier<@Nullable CacheOperationSource> operationSource;
+	private final CacheOperationSource operationSource;
 
 	private final Supplier<Integer> cacheAdvisorOrder;
 
@@ -44,10 +44,10 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 
 	/**
 	 * Create the advisor.
-	 * @param operationSource Spring's cache operation source, if caching is enabled
+	 * @param operationSource reads the cache annotations of a method
 	 * @param cacheAdvisorOrder the order of Spring's cache advisor
 	 */
-	public CacheFillAdvisor(Supplier<@Nullable CacheOperationSource> operationSource,
+	public CacheFillAdvisor(CacheOperationSource operationSource,
 			Supplier<Integer> cacheAdvisorOrder) {
 		this.operationSource = operationSource;
 		this.cacheAdvisorOrder = cacheAdvisorOrder;
@@ -101,8 +101,8 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 
 		@Override
 		public boolean matches(Method method, Class<?> targetClass) {
-			CacheOperationSource source = CacheFillAdvisor.this.operationSource.get();
-			if (source == null || !source.isCandidateClass(targetClass)) {
+			CacheOperationSource source = CacheFillAdvisor.this.operationSource;
+			if (!source.isCandidateClass(targetClass)) {
 				return false;
 			}
 			Collection<CacheOperation> operations = source.getCacheOperations(method, targetClass);

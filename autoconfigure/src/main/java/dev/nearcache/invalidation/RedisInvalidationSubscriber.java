@@ -80,6 +80,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.applier = applier;
 		this.statistics = statistics;
 		this.maxRetryInterval = maxRetryInterval;
+		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
 				new ArrayBlockingQueue<>(receiveQueueCapacity), daemonThreads("nearcache-invalidation"),
 				(task, executor) -> overflowed());

@@ -1,0 +1,79 @@
+package dev.nearcache.integration;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.CachePut;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A minimal application as a user would write it: standard Spring cache annotations over a "database" that
+ * all instances of one test share (a map standing in for the rows).
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@EnableCaching
+class CatalogTestApplication {
+
+	/** The rows every instance of a test reads; set by the test before starting instances. */
+	static volatile Map<Long, String> database = new ConcurrentHashMap<>();
+
+	@Bean
+	ProductService productService() {
+		return new ProductService();
+	}
+
+	static class ProductService {
+
+		final AtomicInteger loads = new AtomicInteger();
+
+		final AtomicInteger asyncLoads = new AtomicInteger();
+
+		@Cacheable("products")
+		public String find(Long id) {
+			this.loads.incrementAndGet();
+			return database.get(id);
+		}
+
+		@CachePut(cacheNames = "products", key = "#id")
+		public String rename(Long id, String name) {
+			database.put(id, name);
+			return name;
+		}
+
+		@CacheEvict("products")
+		public void delete(Long id) {
+			database.remove(id);
+		}
+
+		@CacheEvict(cacheNames = "products", allEntries = true)
+		public void deleteAll() {
+			database.clear();
+		}
+
+		public int loads() {
+			return this.loads.get();
+		}
+
+		public int asyncLoads() {
+			return this.asyncLoads.get();
+		}
+
+		@Cacheable("async")
+		public CompletableFuture<String> findAsync(Long id) {
+			return CompletableFuture.supplyAsync(() -> {
+				this.asyncLoads.incrementAndGet();
+				return database.get(id);
+			});
+		}
+
+	}
+
+}
