@@ -152,9 +152,19 @@ public class NearCacheManager implements CacheManager {
 		this.caches.values().forEach(listener);
 	}
 
-	/** Clear every cache on this instance only; used when invalidations may have been missed. */
+	/** Clear every cache on this instance only. */
 	public void clearAllLocally() {
 		this.caches.values().forEach(NearCache::clearLocally);
+	}
+
+	/**
+	 * Clear, on this instance only, every cache that takes part in invalidation ({@code broadcast}): on a remote
+	 * clear-all, and when invalidations may have been missed. Purely local caches are left alone.
+	 */
+	public void clearBroadcastingLocally() {
+		this.caches.values().stream()
+			.filter((cache) -> cache.getSettings().broadcast())
+			.forEach(NearCache::clearLocally);
 	}
 
 	private NearCache create(NearCacheSettings settings) {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
@@ -82,9 +83,7 @@ public class InvalidationApplier {
 			}
 			case CLEAR -> {
 				if (message.cache() == null) {
-					this.cacheManager.caches().stream()
-						.filter((cache) -> cache.getSettings().broadcast())
-						.forEach(NearCache::clearLocally);
+					this.cacheManager.clearBroadcastingLocally();
 				}
 				else {
 					NearCache cache = broadcastingCache(message.cache());
@@ -116,8 +115,8 @@ public class InvalidationApplier {
 		}
 	}
 
-	private NearCache broadcastingCache(String name) {
-		NearCache cache = this.cacheManager.findCache(name);
+	private @Nullable NearCache broadcastingCache(@Nullable String name) {
+		NearCache cache = (name != null) ? this.cacheManager.findCache(name) : null;
 		return (cache != null && cache.getSettings().broadcast()) ? cache : null;
 	}
 

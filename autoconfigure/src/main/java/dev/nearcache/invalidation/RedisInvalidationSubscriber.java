@@ -179,7 +179,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	private void flushIfNeeded() {
 		if (this.flushNeeded.compareAndSet(true, false)) {
 			logger.warn("nearcache: the receive queue overflowed and invalidations were dropped; cleared every cache");
-			this.cacheManager.clearAllLocally();
+			this.cacheManager.clearBroadcastingLocally();
 		}
 	}
 
@@ -218,7 +218,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 				return;
 			}
 			statistics.recordReconnect();
-			RedisInvalidationSubscriber.this.cacheManager.clearAllLocally();
+			RedisInvalidationSubscriber.this.cacheManager.clearBroadcastingLocally();
 			logger.warn("nearcache: re-subscribed to '" + statistics.channel() + "' after the connection was lost; "
 					+ "cleared every cache, since invalidations published meanwhile were missed");
 		}
