@@ -1,5 +1,6 @@
 package dev.nearcache.cache;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	private final ConcurrentHashMap<Object, CompletableFuture<?>> asyncLoads = new ConcurrentHashMap<>();
 
 	private final InvalidationPublisher publisher;
+
+	private final NearCacheStatistics statistics = new NearCacheStatistics(this);
 
 	/**
 	 * Create a near cache.
@@ -150,9 +153,13 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			String canonical = this.keys.beforeWrite(key);
 			valueLoader.get().whenComplete((loaded, failure) -> {
 				try {
-					if (failure == null && (loaded != null || isAllowNullValues())) {
+					if (failure != null) {
+						this.statistics.recordFillFailure();
+					}
+					else if (loaded != null || isAllowNullValues()) {
 						this.store.put(key, toStoreValue(loaded));
 						this.keys.written(key, canonical);
+						this.statistics.recordFill();
 					}
 				}
 				finally {
@@ -178,7 +185,10 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		String canonical = this.keys.beforeWrite(key);
 		this.store.put(key, toStoreValue(value));
 		this.keys.written(key, canonical);
-		if (!this.pendingFills.consume(key)) {
+		if (this.pendingFills.consume(key)) {
+			this.statistics.recordFill();
+		}
+		else {
 			wrote(key, canonical);
 		}
 	}
@@ -192,7 +202,10 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			return toValueWrapper(existing);
 		}
 		this.keys.written(key, canonical);
-		if (!this.pendingFills.consume(key)) {
+		if (this.pendingFills.consume(key)) {
+			this.statistics.recordFill();
+		}
+		else {
 			wrote(key, canonical);
 		}
 		return null;
@@ -207,8 +220,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public boolean evictIfPresent(Object key) {
 		boolean present = this.store.asMap().remove(key) != null;
 		String canonical = this.keys.canonicalOrNull(key);
+		this.statistics.recordLocalInvalidations(1);
 		if (canonical != null) {
-			present |= evictCanonicalLocally(canonical) > 0;
+			present |= evictCanonical(canonical) > 0;
 			this.publisher.publishInvalidation(getName(), List.of(canonical));
 		}
 		return present;
@@ -227,12 +241,31 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Evict, on this instance only, every entry whose key has the given canonical form. Used for invalidations
-	 * received from other instances, and by operators acting on one instance.
+	 * Evict, on this instance only, every entry whose key has the given canonical form. For operators and code
+	 * acting on this instance alone; counted as a local invalidation.
 	 * @param canonicalKey the canonical key form
 	 * @return how many entries were evicted
 	 */
 	public int evictCanonicalLocally(String canonicalKey) {
+		this.statistics.recordLocalInvalidations(1);
+		return evictCanonical(canonicalKey);
+	}
+
+	/**
+	 * Apply an invalidation received from another instance: evict every entry whose key has one of the forms.
+	 * @param canonicalKeys the canonical key forms
+	 * @return how many entries were evicted
+	 */
+	public int applyRemoteInvalidation(Collection<String> canonicalKeys) {
+		this.statistics.recordRemoteInvalidations(canonicalKeys.size());
+		int evicted = 0;
+		for (String canonicalKey : canonicalKeys) {
+			evicted += evictCanonical(canonicalKey);
+		}
+		return evicted;
+	}
+
+	private int evictCanonical(String canonicalKey) {
 		int evicted = 0;
 		for (Object candidate : this.keys.candidates(canonicalKey)) {
 			if (this.store.asMap().remove(candidate) != null) {
@@ -247,6 +280,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @return whether the cache held any entry
 	 */
 	public boolean clearLocally() {
+		this.statistics.recordClear();
 		boolean notEmpty = !this.store.asMap().isEmpty();
 		this.store.invalidateAll();
 		return notEmpty;
@@ -276,10 +310,20 @@ public final class NearCache extends AbstractValueAdaptingCache {
 				this.store.invalidate(candidate);
 			}
 		}
+		this.statistics.recordLocalInvalidations(1);
 		this.publisher.publishInvalidation(getName(), List.of(canonical));
 	}
 
+	/**
+	 * Return what this cache did so far.
+	 * @return the statistics
+	 */
+	public NearCacheStatistics getStatistics() {
+		return this.statistics;
+	}
+
 	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
+		this.statistics.recordRemoval(cause);
 		if (key != null && cause != RemovalCause.REPLACED) {
 			this.keys.removed(key, (candidate) -> this.store.asMap().containsKey(candidate));
 		}

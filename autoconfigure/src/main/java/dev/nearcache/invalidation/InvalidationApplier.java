@@ -78,7 +78,7 @@ public class InvalidationApplier {
 			case INVALIDATE -> {
 				NearCache cache = broadcastingCache(message.cache());
 				if (cache != null) {
-					message.keys().forEach(cache::evictCanonicalLocally);
+					cache.applyRemoteInvalidation(message.keys());
 				}
 			}
 			case CLEAR -> {

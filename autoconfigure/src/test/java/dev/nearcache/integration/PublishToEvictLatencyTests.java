@@ -37,7 +37,8 @@ class PublishToEvictLatencyTests {
 			long[] micros = new long[SAMPLES];
 			for (int i = 0; i < WARMUP + SAMPLES; i++) {
 				Long key = (long) i;
-				readerStore.put(key, "value-" + i);
+				CatalogTestApplication.database.put(key, "value-" + i);
+				reader.service().find(key);
 				long start = System.nanoTime();
 				writer.invalidator().invalidate("products", key);
 				long deadline = start + Duration.ofSeconds(5).toNanos();

@@ -86,6 +86,29 @@ class RedisOutageTests {
 	}
 
 	@Test
+	void pendingInvalidationsArePublishedOnShutdown() {
+		this.a = Instance.start(this.redis.port());
+		this.b = Instance.start(this.redis.port());
+		await().atMost(DEADLINE).until(() -> this.a.subscribed() && this.b.subscribed());
+		for (long id = 1; id <= 10; id++) {
+			this.b.service().find(id);
+		}
+		for (long id = 1; id <= 10; id++) {
+			this.a.service().delete(id);
+		}
+		this.a.close();
+		this.a = null;
+		await().atMost(DEADLINE).until(() -> {
+			for (long id = 1; id <= 10; id++) {
+				if (this.b.holds("products", id)) {
+					return false;
+				}
+			}
+			return true;
+		});
+	}
+
+	@Test
 	void reconnectAfterRestartClearsLocalCachesOnce() {
 		this.a = Instance.start(this.redis.port());
 		await().atMost(DEADLINE).until(this.a::subscribed);

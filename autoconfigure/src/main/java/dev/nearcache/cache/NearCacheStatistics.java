@@ -1,0 +1,109 @@
+package dev.nearcache.cache;
+
+import java.util.concurrent.atomic.LongAdder;
+
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+
+/**
+ * What one near cache did: Caffeine's own statistics (hits, misses, loads) plus what Caffeine cannot know —
+ * fills after a {@code @Cacheable} miss, invalidations made here versus received from other instances,
+ * clears, and evictions by cause. Counting happens off the hit path.
+ */
+public final class NearCacheStatistics {
+
+	private final NearCache cache;
+
+	private final LongAdder fills = new LongAdder();
+
+	private final LongAdder fillFailures = new LongAdder();
+
+	private final LongAdder localInvalidations = new LongAdder();
+
+	private final LongAdder remoteInvalidations = new LongAdder();
+
+	private final LongAdder clears = new LongAdder();
+
+	private final LongAdder sizeEvictions = new LongAdder();
+
+	private final LongAdder expiryEvictions = new LongAdder();
+
+	NearCacheStatistics(NearCache cache) {
+		this.cache = cache;
+	}
+
+	/** @return Caffeine's statistics: hits, misses, {@code get(key, Callable)} loads and evictions */
+	public CacheStats caffeineStats() {
+		return this.cache.getNativeCache().stats();
+	}
+
+	/** @return entries currently held (an estimate, as Caffeine gives it) */
+	public long size() {
+		return this.cache.getNativeCache().estimatedSize();
+	}
+
+	/** @return values loaded into the cache: {@code get(key, Callable)} loads, async loads and fills after a miss */
+	public long loads() {
+		return caffeineStats().loadSuccessCount() + this.fills.sum();
+	}
+
+	/** @return loads that failed */
+	public long loadFailures() {
+		return caffeineStats().loadFailureCount() + this.fillFailures.sum();
+	}
+
+	/** @return keys invalidated by this instance (evict, write, programmatic) */
+	public long localInvalidations() {
+		return this.localInvalidations.sum();
+	}
+
+	/** @return keys invalidated by messages from other instances */
+	public long remoteInvalidations() {
+		return this.remoteInvalidations.sum();
+	}
+
+	/** @return times the whole cache was cleared, for any reason */
+	public long clears() {
+		return this.clears.sum();
+	}
+
+	/** @return entries evicted because the cache was full */
+	public long sizeEvictions() {
+		return this.sizeEvictions.sum();
+	}
+
+	/** @return entries that expired (TTL or null TTL) */
+	public long expiryEvictions() {
+		return this.expiryEvictions.sum();
+	}
+
+	void recordFill() {
+		this.fills.increment();
+	}
+
+	void recordFillFailure() {
+		this.fillFailures.increment();
+	}
+
+	void recordLocalInvalidations(int keys) {
+		this.localInvalidations.add(keys);
+	}
+
+	void recordRemoteInvalidations(int keys) {
+		this.remoteInvalidations.add(keys);
+	}
+
+	void recordClear() {
+		this.clears.increment();
+	}
+
+	void recordRemoval(RemovalCause cause) {
+		if (cause == RemovalCause.SIZE) {
+			this.sizeEvictions.increment();
+		}
+		else if (cause == RemovalCause.EXPIRED) {
+			this.expiryEvictions.increment();
+		}
+	}
+
+}
