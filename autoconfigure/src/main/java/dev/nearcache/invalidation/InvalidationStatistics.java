@@ -33,6 +33,8 @@ public final class InvalidationStatistics {
 
 	private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
 
+	private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
+
 	private volatile long lastReceivedAt;
 
 	/**
@@ -47,6 +49,9 @@ public final class InvalidationStatistics {
 		this.state = state;
 		for (DropReason reason : DropReason.values()) {
 			this.dropped.put(reason, new LongAdder());
+		}
+		for (FlushReason reason : FlushReason.values()) {
+			this.flushes.put(reason, new LongAdder());
 		}
 	}
 
@@ -111,6 +116,21 @@ public final class InvalidationStatistics {
 		return counts;
 	}
 
+	/**
+	 * @param reason a flush reason
+	 * @return times every broadcasting cache was cleared for it
+	 */
+	public long flushes(FlushReason reason) {
+		return this.flushes.get(reason).sum();
+	}
+
+	/** @return all flushes by reason */
+	public Map<FlushReason, Long> flushesByReason() {
+		Map<FlushReason, Long> counts = new EnumMap<>(FlushReason.class);
+		this.flushes.forEach((reason, count) -> counts.put(reason, count.sum()));
+		return counts;
+	}
+
 	/** @return when the last message was received, or {@code null} if none was */
 	public @Nullable Instant lastReceivedAt() {
 		long at = this.lastReceivedAt;
@@ -144,6 +164,10 @@ public final class InvalidationStatistics {
 
 	void recordReconnect() {
 		this.reconnects.increment();
+	}
+
+	void recordFlush(FlushReason reason) {
+		this.flushes.get(reason).increment();
 	}
 
 }

@@ -179,6 +179,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	private void flushIfNeeded() {
 		if (this.flushNeeded.compareAndSet(true, false)) {
 			logger.warn("nearcache: the receive queue overflowed and invalidations were dropped; cleared every cache");
+			this.statistics.recordFlush(FlushReason.BACKLOG);
 			this.cacheManager.clearBroadcastingLocally();
 		}
 	}
@@ -218,6 +219,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 				return;
 			}
 			statistics.recordReconnect();
+			statistics.recordFlush(FlushReason.RECONNECT);
 			RedisInvalidationSubscriber.this.cacheManager.clearBroadcastingLocally();
 			logger.warn("nearcache: re-subscribed to '" + statistics.channel() + "' after the connection was lost; "
 					+ "cleared every cache, since invalidations published meanwhile were missed");
