@@ -43,12 +43,24 @@ final class FillScope {
 	 * Register a miss if the current thread is inside a read. Called on misses only, never on hits.
 	 * @param fills the pending fills of the cache that missed
 	 * @param key the key that missed
+	 * @param tick the cache's invalidation tick at the miss
 	 */
-	static void missed(PendingFills fills, Object key) {
+	static void missed(PendingFills fills, Object key, long tick) {
 		FillScope scope = CURRENT.get();
 		if (scope != null) {
-			scope.hold(fills, key);
+			scope.hold(fills, key, tick);
 		}
+	}
+
+	/**
+	 * Take the current thread's own registration for a key, for a put on the thread that missed.
+	 * @param fills the pending fills of the cache being put to
+	 * @param key the key being put
+	 * @return the tick recorded at this thread's miss, or {@link PendingFills#NOT_A_FILL}
+	 */
+	static long consumeOwn(PendingFills fills, Object key) {
+		FillScope scope = CURRENT.get();
+		return (scope != null) ? scope.take(fills, key) : PendingFills.NOT_A_FILL;
 	}
 
 	/** Stop being the current thread's scope; restores the enclosing scope, if any. */
@@ -77,12 +89,34 @@ final class FillScope {
 		}
 	}
 
-	private void hold(PendingFills fills, Object key) {
+	private long take(PendingFills fills, Object key) {
+		Held own = null;
+		synchronized (this) {
+			for (int i = this.held.size() - 1; i >= 0; i--) {
+				Held entry = this.held.get(i);
+				if (entry.fills() == fills && entry.key().equals(key)) {
+					own = this.held.remove(i);
+					break;
+				}
+			}
+		}
+		if (own == null) {
+			return PendingFills.NOT_A_FILL;
+		}
+		if (!fills.withdraw(key, own.registration())) {
+			// Another put took it from the pool (an asynchronous fill): take any, as that put would have.
+			long tick = fills.consume(key);
+			return (tick != PendingFills.NOT_A_FILL) ? Math.min(tick, own.registration().tick) : own.registration().tick;
+		}
+		return own.registration().tick;
+	}
+
+	private void hold(PendingFills fills, Object key, long tick) {
 		synchronized (this) {
 			if (this.closed) {
 				return;
 			}
-			this.held.add(new Held(fills, key, fills.register(key)));
+			this.held.add(new Held(fills, key, fills.register(key, tick)));
 		}
 	}
 

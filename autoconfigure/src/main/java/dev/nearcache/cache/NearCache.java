@@ -44,6 +44,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	private final NearCacheStatistics statistics = new NearCacheStatistics(this);
 
+	private final InvalidationGenerations generations = new InvalidationGenerations();
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -100,7 +102,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public @Nullable ValueWrapper get(Object key) {
 		Object value = this.store.getIfPresent(key);
 		if (value == null) {
-			FillScope.missed(this.pendingFills, key);
+			FillScope.missed(this.pendingFills, key, this.generations.current());
 			return null;
 		}
 		return toValueWrapper(value);
@@ -112,8 +114,11 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		Object value = this.store.getIfPresent(key);
 		if (value == null) {
 			String canonical = this.keys.beforeWrite(key);
+			long tick = this.generations.current();
 			value = this.store.get(key, (k) -> load(k, valueLoader));
 			this.keys.written(key, canonical);
+			// Caffeine makes a key invalidation wait for an in-flight load, but a clear does not.
+			discardIfInvalidatedSince(tick, key, canonical, value);
 		}
 		return (T) fromStoreValue(value);
 	}
@@ -131,7 +136,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
 		Object value = this.store.getIfPresent(key);
 		if (value == null) {
-			FillScope.missed(this.pendingFills, key);
+			FillScope.missed(this.pendingFills, key, this.generations.current());
 			return null;
 		}
 		return CompletableFuture.completedFuture(isAllowNullValues() ? toValueWrapper(value) : fromStoreValue(value));
@@ -151,15 +156,14 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		try {
 			String canonical = this.keys.beforeWrite(key);
+			long tick = this.generations.current();
 			valueLoader.get().whenComplete((loaded, failure) -> {
 				try {
 					if (failure != null) {
 						this.statistics.recordFillFailure();
 					}
 					else if (loaded != null || isAllowNullValues()) {
-						this.store.put(key, toStoreValue(loaded));
-						this.keys.written(key, canonical);
-						this.statistics.recordFill();
+						fill(key, canonical, toStoreValue(loaded), tick);
 					}
 				}
 				finally {
@@ -183,14 +187,20 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	public void put(Object key, @Nullable Object value) {
 		String canonical = this.keys.beforeWrite(key);
-		this.store.put(key, toStoreValue(value));
+		Object storeValue = toStoreValue(value);
+		long fillTick = FillScope.consumeOwn(this.pendingFills, key);
+		if (fillTick == PendingFills.NOT_A_FILL) {
+			fillTick = this.pendingFills.consume(key);
+		}
+		if (fillTick != PendingFills.NOT_A_FILL) {
+			fill(key, canonical, storeValue, fillTick);
+			return;
+		}
+		// A write: loads that started before it must not overwrite it with what they read.
+		this.generations.invalidating(stripeKey(key, canonical));
+		this.store.put(key, storeValue);
 		this.keys.written(key, canonical);
-		if (this.pendingFills.consume(key)) {
-			this.statistics.recordFill();
-		}
-		else {
-			wrote(key, canonical);
-		}
+		wrote(key, canonical);
 	}
 
 	@Override
@@ -202,13 +212,40 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			return toValueWrapper(existing);
 		}
 		this.keys.written(key, canonical);
-		if (this.pendingFills.consume(key)) {
+		if (this.pendingFills.consume(key) != PendingFills.NOT_A_FILL) {
 			this.statistics.recordFill();
 		}
 		else {
 			wrote(key, canonical);
 		}
 		return null;
+	}
+
+	/**
+	 * Install a value loaded after a miss, unless the key was invalidated since the miss: then the value may
+	 * predate the change that caused the invalidation, and is discarded (the caller still gets it).
+	 */
+	private void fill(Object key, @Nullable String canonical, Object storeValue, long tick) {
+		Object stripeKey = stripeKey(key, canonical);
+		if (this.generations.movedSince(tick, stripeKey)) {
+			this.statistics.recordStaleLoadDiscarded();
+			return;
+		}
+		this.store.put(key, storeValue);
+		this.keys.written(key, canonical);
+		this.statistics.recordFill();
+		discardIfInvalidatedSince(tick, key, canonical, storeValue);
+	}
+
+	private void discardIfInvalidatedSince(long tick, Object key, @Nullable String canonical, Object storeValue) {
+		if (this.generations.movedSince(tick, stripeKey(key, canonical))
+				&& this.store.asMap().remove(key, storeValue)) {
+			this.statistics.recordStaleLoadDiscarded();
+		}
+	}
+
+	private static Object stripeKey(Object key, @Nullable String canonical) {
+		return (canonical != null) ? canonical : key;
 	}
 
 	@Override
@@ -218,12 +255,30 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	@Override
 	public boolean evictIfPresent(Object key) {
-		boolean present = this.store.asMap().remove(key) != null;
 		String canonical = this.keys.canonicalOrNull(key);
+		boolean present = evictLocally(key, canonical);
+		if (canonical != null) {
+			this.publisher.publishInvalidation(getName(), List.of(canonical));
+		}
+		return present;
+	}
+
+	/**
+	 * Evict a key on this instance only: the entry stored under it and every entry whose key has the same
+	 * canonical form. Counted as a local invalidation.
+	 * @param key the key, or its canonical form
+	 * @return whether any entry was evicted
+	 */
+	public boolean evictLocally(Object key) {
+		return evictLocally(key, this.keys.canonicalOrNull(key));
+	}
+
+	private boolean evictLocally(Object key, @Nullable String canonical) {
 		this.statistics.recordLocalInvalidations(1);
+		this.generations.invalidating(stripeKey(key, canonical));
+		boolean present = this.store.asMap().remove(key) != null;
 		if (canonical != null) {
 			present |= evictCanonical(canonical) > 0;
-			this.publisher.publishInvalidation(getName(), List.of(canonical));
 		}
 		return present;
 	}
@@ -266,6 +321,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	private int evictCanonical(String canonicalKey) {
+		this.generations.invalidating(canonicalKey);
 		int evicted = 0;
 		for (Object candidate : this.keys.candidates(canonicalKey)) {
 			if (this.store.asMap().remove(candidate) != null) {
@@ -281,6 +337,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	public boolean clearLocally() {
 		this.statistics.recordClear();
+		this.generations.clearing();
 		boolean notEmpty = !this.store.asMap().isEmpty();
 		this.store.invalidateAll();
 		return notEmpty;

@@ -47,10 +47,7 @@ public class NearCacheInvalidator {
 		}
 		NearCache cache = this.cacheManager.findCache(cacheName);
 		if (cache != null) {
-			for (Object key : keys) {
-				cache.getNativeCache().invalidate(key);
-			}
-			canonicalKeys.forEach(cache::evictCanonicalLocally);
+			keys.forEach(cache::evictLocally);
 			if (!cache.getSettings().broadcast()) {
 				return;
 			}

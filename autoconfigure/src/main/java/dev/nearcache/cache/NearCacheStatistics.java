@@ -24,6 +24,8 @@ public final class NearCacheStatistics {
 
 	private final LongAdder clears = new LongAdder();
 
+	private final LongAdder staleLoadsDiscarded = new LongAdder();
+
 	private final LongAdder sizeEvictions = new LongAdder();
 
 	private final LongAdder expiryEvictions = new LongAdder();
@@ -67,6 +69,11 @@ public final class NearCacheStatistics {
 		return this.clears.sum();
 	}
 
+	/** @return loaded values not installed because their key was invalidated while they loaded */
+	public long staleLoadsDiscarded() {
+		return this.staleLoadsDiscarded.sum();
+	}
+
 	/** @return entries evicted because the cache was full */
 	public long sizeEvictions() {
 		return this.sizeEvictions.sum();
@@ -91,6 +98,10 @@ public final class NearCacheStatistics {
 
 	void recordRemoteInvalidations(int keys) {
 		this.remoteInvalidations.add(keys);
+	}
+
+	void recordStaleLoadDiscarded() {
+		this.staleLoadsDiscarded.increment();
 	}
 
 	void recordClear() {

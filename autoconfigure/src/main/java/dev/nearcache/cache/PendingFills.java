@@ -5,31 +5,36 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The misses of one cache that a {@code @Cacheable} read is about to fill. A {@code put} of such a key is the
- * fill that follows the miss, not a write, and is therefore not broadcast.
+ * fill that follows the miss, not a write: it is not broadcast, and it is installed only if the key was not
+ * invalidated since the miss (see {@link InvalidationGenerations}).
  * <p>
- * Spring puts the result of an asynchronous {@code @Cacheable} method from whichever thread completes it, so
- * a thread-local cannot recognise the fill; these registrations are shared and matched by key, one put per
- * registration. The {@link FillScope} that made a registration withdraws it when the read ends, so a
- * registration never outlives its read and cannot swallow a later write. If two reads of one key race with a
- * direct write of that key, the write may take a read's registration; the read's own put then broadcasts, so
- * an invalidation still goes out after the write.
+ * A put on the thread that missed takes its own registration through its {@link FillScope}. Spring puts the
+ * result of an asynchronous {@code @Cacheable} method from whichever thread completes it, so such a put cannot
+ * say which miss it fills: it takes any registration of the key and the <em>oldest</em> tick registered for
+ * the key since its registrations last ran out, which is never newer than the tick of its own miss. The scope
+ * that made a registration withdraws it when the read ends, so a registration never outlives its read and
+ * cannot swallow a later write. If reads of one key race with a direct write of that key, the write may take
+ * a read's registration; that read's own put then broadcasts, so an invalidation still follows the write.
  */
 final class PendingFills {
+
+	/** Returned by {@link #consume} when the put fills no registered miss. */
+	static final long NOT_A_FILL = -1;
 
 	/** Registrations older than this are ignored: a reactive read that was never subscribed never ends. */
 	private static final long MAX_AGE_NANOS = 60_000_000_000L;
 
 	private static final int PRUNE_THRESHOLD = 10_000;
 
-	private final ConcurrentHashMap<Object, ArrayDeque<Registration>> byKey = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<Object, Pool> byKey = new ConcurrentHashMap<>();
 
-	Registration register(Object key) {
+	Registration register(Object key, long tick) {
 		if (this.byKey.size() > PRUNE_THRESHOLD) {
 			prune();
 		}
-		Registration registration = new Registration(System.nanoTime());
-		this.byKey.compute(key, (k, queue) -> {
-			ArrayDeque<Registration> registrations = (queue != null) ? queue : new ArrayDeque<>(2);
+		Registration registration = new Registration(System.nanoTime(), tick);
+		this.byKey.compute(key, (k, pool) -> {
+			Pool registrations = (pool != null) ? pool : new Pool();
 			registrations.add(registration);
 			return registrations;
 		});
@@ -37,34 +42,40 @@ final class PendingFills {
 	}
 
 	/**
-	 * Take one live registration of the key, if any.
+	 * Take one live registration of the key, if any, for a put that cannot name its own.
 	 * @param key the key being put
-	 * @return whether the put fills a registered miss
+	 * @return the oldest invalidation tick registered for the key, or {@link #NOT_A_FILL}
 	 */
-	boolean consume(Object key) {
+	long consume(Object key) {
 		if (this.byKey.isEmpty()) {
-			return false;
+			return NOT_A_FILL;
 		}
-		boolean[] consumed = new boolean[1];
+		long[] tick = { NOT_A_FILL };
 		long now = System.nanoTime();
-		this.byKey.computeIfPresent(key, (k, registrations) -> {
+		this.byKey.computeIfPresent(key, (k, pool) -> {
 			Registration registration;
-			while ((registration = registrations.poll()) != null) {
+			while ((registration = pool.queue.poll()) != null) {
 				if (now - registration.createdNanos < MAX_AGE_NANOS) {
-					consumed[0] = true;
+					tick[0] = pool.oldestTick;
 					break;
 				}
 			}
-			return registrations.isEmpty() ? null : registrations;
+			return pool.queue.isEmpty() ? null : pool;
 		});
-		return consumed[0];
+		return tick[0];
 	}
 
-	void withdraw(Object key, Registration registration) {
-		this.byKey.computeIfPresent(key, (k, registrations) -> {
-			registrations.remove(registration);
-			return registrations.isEmpty() ? null : registrations;
+	/**
+	 * Remove a registration if it is still there.
+	 * @return whether it was (no other put took it)
+	 */
+	boolean withdraw(Object key, Registration registration) {
+		boolean[] removed = new boolean[1];
+		this.byKey.computeIfPresent(key, (k, pool) -> {
+			removed[0] = pool.queue.remove(registration);
+			return pool.queue.isEmpty() ? null : pool;
 		});
+		return removed[0];
 	}
 
 	int size() {
@@ -74,11 +85,25 @@ final class PendingFills {
 	private void prune() {
 		long now = System.nanoTime();
 		for (Object key : this.byKey.keySet()) {
-			this.byKey.computeIfPresent(key, (k, registrations) -> {
-				registrations.removeIf((registration) -> now - registration.createdNanos >= MAX_AGE_NANOS);
-				return registrations.isEmpty() ? null : registrations;
+			this.byKey.computeIfPresent(key, (k, pool) -> {
+				pool.queue.removeIf((registration) -> now - registration.createdNanos >= MAX_AGE_NANOS);
+				return pool.queue.isEmpty() ? null : pool;
 			});
 		}
+	}
+
+	/** The registrations of one key; guarded by the map's lock for that key. */
+	private static final class Pool {
+
+		private final ArrayDeque<Registration> queue = new ArrayDeque<>(2);
+
+		private long oldestTick = Long.MAX_VALUE;
+
+		void add(Registration registration) {
+			this.queue.add(registration);
+			this.oldestTick = Math.min(this.oldestTick, registration.tick);
+		}
+
 	}
 
 	/** One registered miss; identity matters, so it is not a record. */
@@ -86,8 +111,11 @@ final class PendingFills {
 
 		private final long createdNanos;
 
-		private Registration(long createdNanos) {
+		final long tick;
+
+		private Registration(long createdNanos, long tick) {
 			this.createdNanos = createdNanos;
+			this.tick = tick;
 		}
 
 	}

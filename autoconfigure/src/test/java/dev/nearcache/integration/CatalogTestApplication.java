@@ -66,6 +66,24 @@ class CatalogTestApplication {
 			return this.asyncLoads.get();
 		}
 
+		/** A load that is slow after reading the row: the window in which an invalidation can race it. */
+		@Cacheable("slow")
+		public String findSlowly(Long id) {
+			return readThenPause(id);
+		}
+
+		@Cacheable(cacheNames = "slowSync", sync = true)
+		public String findSlowlySync(Long id) {
+			return readThenPause(id);
+		}
+
+		private static String readThenPause(Long id) {
+			String value = database.get(id);
+			java.util.concurrent.locks.LockSupport.parkNanos(
+					java.util.concurrent.ThreadLocalRandom.current().nextLong(2_000_000));
+			return value;
+		}
+
 		@Cacheable("async")
 		public CompletableFuture<String> findAsync(Long id) {
 			return CompletableFuture.supplyAsync(() -> {
