@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
+import dev.nearcache.cache.DegradedMode;
+
 /**
  * Configuration properties of nearcache.
  */
@@ -53,6 +55,10 @@ public class NearCacheProperties {
 	private final Invalidation invalidation = new Invalidation();
 
 	private final Keys keys = new Keys();
+
+	private final Heartbeat heartbeat = new Heartbeat();
+
+	private final Degraded degraded = new Degraded();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -100,6 +106,82 @@ public class NearCacheProperties {
 
 	public Keys getKeys() {
 		return this.keys;
+	}
+
+	public Heartbeat getHeartbeat() {
+		return this.heartbeat;
+	}
+
+	public Degraded getDegraded() {
+		return this.degraded;
+	}
+
+	/**
+	 * Heartbeats: how an instance proves its own subscription works and tells others its latest sequence number.
+	 */
+	public static class Heartbeat {
+
+		/**
+		 * How often each instance publishes a heartbeat on the channel.
+		 */
+		private Duration interval = Duration.ofSeconds(1);
+
+		/**
+		 * How long an instance may hear nothing on the channel, not even its own heartbeat, before it considers
+		 * its subscription dead, degrades and re-subscribes. Defaults to three heartbeat intervals.
+		 */
+		private @Nullable Duration window;
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public @Nullable Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(@Nullable Duration window) {
+			this.window = window;
+		}
+
+	}
+
+	/**
+	 * What the caches do while invalidations may not arrive (Redis unreachable, subscription lost or stalled).
+	 */
+	public static class Degraded {
+
+		/**
+		 * Degraded behaviour: 'short-ttl' clears the caches and caps entry life at 'nearcache.degraded.ttl';
+		 * 'bypass' caches nothing; 'serve-stale' keeps the normal TTL.
+		 */
+		private DegradedMode mode = DegradedMode.SHORT_TTL;
+
+		/**
+		 * Longest life of an entry while degraded in 'short-ttl' mode: the staleness bound then.
+		 */
+		private Duration ttl = Duration.ofSeconds(5);
+
+		public DegradedMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(DegradedMode mode) {
+			this.mode = mode;
+		}
+
+		public Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = ttl;
+		}
+
 	}
 
 	/**

@@ -1,5 +1,8 @@
 package dev.nearcache.autoconfigure;
 
+import java.time.Duration;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -12,6 +15,7 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 import dev.nearcache.cache.InvalidationPublisher;
 import dev.nearcache.cache.NearCacheManager;
+import dev.nearcache.invalidation.ChannelMonitor;
 import dev.nearcache.invalidation.InvalidationApplier;
 import dev.nearcache.invalidation.InvalidationCodec;
 import dev.nearcache.invalidation.InvalidationStatistics;
@@ -35,32 +39,65 @@ class RedisInvalidationConfiguration {
 			NearCacheProperties properties, InvalidationCodec codec, InvalidationStatistics statistics) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
 		requirePositive("nearcache.invalidation.max-pending-keys", invalidation.getMaxPendingKeys());
+		requirePositive("nearcache.heartbeat.interval", properties.getHeartbeat().getInterval());
+		requirePositive("nearcache.invalidation.publish-timeout", invalidation.getPublishTimeout());
 		return new RedisInvalidationPublisher(connectionFactory, statistics.channel(), statistics.instanceId(), codec,
 				statistics, invalidation.getPublishTimeout(), invalidation.getShutdownTimeout(),
-				invalidation.getMaxPendingKeys());
+				invalidation.getMaxPendingKeys(), properties.getHeartbeat().getInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ChannelMonitor nearCacheChannelMonitor(NearCacheManager cacheManager, InvalidationStatistics statistics,
+			NearCacheProperties properties, ObjectProvider<RedisInvalidationPublisher> publisher) {
+		requirePositive("nearcache.degraded.ttl", properties.getDegraded().getTtl());
+		return new ChannelMonitor(cacheManager, statistics, properties.getDegraded().getMode(),
+				properties.getDegraded().getTtl(), window(properties),
+				() -> publisher.ifAvailable(RedisInvalidationPublisher::heartbeatNow));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	InvalidationApplier nearCacheInvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
-			InvalidationStatistics statistics) {
-		return new InvalidationApplier(cacheManager, codec, statistics);
+			InvalidationStatistics statistics, ChannelMonitor monitor) {
+		return new InvalidationApplier(cacheManager, codec, statistics, monitor);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	RedisInvalidationSubscriber nearCacheInvalidationSubscriber(RedisConnectionFactory connectionFactory,
-			NearCacheManager cacheManager, InvalidationApplier applier, InvalidationStatistics statistics,
+			InvalidationApplier applier, ChannelMonitor monitor, InvalidationStatistics statistics,
 			NearCacheProperties properties) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
 		requirePositive("nearcache.invalidation.receive-queue-capacity", invalidation.getReceiveQueueCapacity());
-		return new RedisInvalidationSubscriber(connectionFactory, statistics.channel(), cacheManager, applier,
-				statistics, invalidation.getMaxRetryInterval(), invalidation.getReceiveQueueCapacity());
+		Duration checkInterval = window(properties).dividedBy(3);
+		return new RedisInvalidationSubscriber(connectionFactory, statistics.channel(), applier, monitor, statistics,
+				invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
+	}
+
+	private static Duration window(NearCacheProperties properties) {
+		Duration window = properties.getHeartbeat().getWindow();
+		if (window == null) {
+			return properties.getHeartbeat().getInterval().multipliedBy(3);
+		}
+		requirePositive("nearcache.heartbeat.window", window);
+		if (window.compareTo(properties.getHeartbeat().getInterval()) <= 0) {
+			throw new InvalidConfigurationPropertyValueException("nearcache.heartbeat.window", window,
+					"Must be longer than nearcache.heartbeat.interval (" + properties.getHeartbeat().getInterval()
+							+ "), e.g. three intervals, or a working subscription would be taken for a dead one");
+		}
+		return window;
 	}
 
 	private static void requirePositive(String property, int value) {
 		if (value <= 0) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "Must be positive");
+		}
+	}
+
+	private static void requirePositive(String property, Duration value) {
+		if (value.isZero() || value.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "Must be a positive duration");
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.nearcache.cache;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,6 +47,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	private final InvalidationGenerations generations = new InvalidationGenerations();
 
+	/** The TTL cap while degraded ({@code null} when not); read only where entries are written. */
+	private volatile @Nullable Duration degradedTtl;
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -66,13 +70,45 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			.recordStats()
 			.removalListener(this::onRemoval);
 		if (settings.allowNullValues() && !settings.nullTtl().equals(settings.ttl())) {
-			builder.expireAfter(Expiry.writing((Object key, Object value) -> (value == NullValue.INSTANCE)
-					? settings.nullTtl() : settings.ttl()));
+			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
+					? settings.nullTtl() : settings.ttl())));
 		}
 		else {
 			builder.expireAfterWrite(settings.ttl());
 		}
 		return builder.build();
+	}
+
+	private Duration capped(Duration ttl) {
+		Duration cap = this.degradedTtl;
+		return (cap != null && cap.compareTo(ttl) < 0) ? cap : ttl;
+	}
+
+	/**
+	 * Enter a degraded mode on this instance: invalidations may not arrive. Clears the cache unless the mode
+	 * is {@link DegradedMode#SERVE_STALE}. Purely local caches are not affected.
+	 * @param mode the mode
+	 * @param ttl the TTL cap for {@link DegradedMode#SHORT_TTL}
+	 */
+	public void degrade(DegradedMode mode, Duration ttl) {
+		if (!this.settings.broadcast() || mode == DegradedMode.SERVE_STALE) {
+			return;
+		}
+		if (mode == DegradedMode.BYPASS) {
+			this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(0));
+		}
+		else {
+			this.degradedTtl = ttl;
+			this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(capped(this.settings.ttl())));
+		}
+		clearLocally();
+	}
+
+	/** Leave the degraded mode: normal TTL and size again (the caller clears what was cached meanwhile). */
+	public void restore() {
+		this.degradedTtl = null;
+		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.settings.maximumSize()));
+		this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(this.settings.ttl()));
 	}
 
 	@Override

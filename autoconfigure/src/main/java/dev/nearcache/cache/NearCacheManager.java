@@ -1,5 +1,6 @@
 package dev.nearcache.cache;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -46,6 +47,10 @@ public class NearCacheManager implements CacheManager {
 	private final List<Consumer<NearCache>> creationListeners = new CopyOnWriteArrayList<>();
 
 	private final Set<String> reportedUnknownNames = ConcurrentHashMap.newKeySet();
+
+	private volatile @Nullable DegradedMode degradedMode;
+
+	private volatile Duration degradedTtl = Duration.ofSeconds(5);
 
 	/**
 	 * Create a manager.
@@ -167,8 +172,38 @@ public class NearCacheManager implements CacheManager {
 			.forEach(NearCache::clearLocally);
 	}
 
+	/**
+	 * Run every cache, present and future, in a degraded mode until {@link #restore()}.
+	 * @param mode what degraded means
+	 * @param ttl the TTL cap for {@link DegradedMode#SHORT_TTL}
+	 */
+	public synchronized void degrade(DegradedMode mode, Duration ttl) {
+		this.degradedTtl = ttl;
+		this.degradedMode = mode;
+		this.caches.values().forEach((cache) -> cache.degrade(mode, ttl));
+	}
+
+	/** Leave the degraded mode. The caller clears what was cached while degraded. */
+	public synchronized void restore() {
+		this.degradedMode = null;
+		this.caches.values().forEach(NearCache::restore);
+	}
+
+	/**
+	 * Return the degraded mode the caches run in.
+	 * @return the mode, or {@code null} when not degraded
+	 */
+	public @Nullable DegradedMode getDegradedMode() {
+		return this.degradedMode;
+	}
+
 	private NearCache create(NearCacheSettings settings) {
-		return new NearCache(settings, this.canonicalizer, this.publisher);
+		NearCache cache = new NearCache(settings, this.canonicalizer, this.publisher);
+		DegradedMode mode = this.degradedMode;
+		if (mode != null) {
+			cache.degrade(mode, this.degradedTtl);
+		}
+		return cache;
 	}
 
 	private void reportUnknown(String name) {

@@ -9,7 +9,16 @@ public enum FlushReason {
 	RECONNECT("reconnect"),
 
 	/** The receive queue overflowed and messages were dropped. */
-	BACKLOG("backlog");
+	BACKLOG("backlog"),
+
+	/** A sender's sequence number jumped: messages from it were lost. */
+	GAP("gap"),
+
+	/** Entering the degraded mode (short-ttl or bypass): nothing cached before can be trusted. */
+	DEGRADED("degraded"),
+
+	/** Leaving the degraded mode: what was cached while degraded may have missed invalidations. */
+	RECOVERED("recovered");
 
 	private final String tag;
 

@@ -33,17 +33,32 @@ public class InvalidationApplier {
 
 	private final Map<DropReason, AtomicLong> lastLogged = new EnumMap<>(DropReason.class);
 
+	private final @Nullable ChannelMonitor monitor;
+
 	/**
-	 * Create an applier.
+	 * Create an applier that only applies messages, with no liveness or loss detection.
 	 * @param cacheManager the caches to apply messages to
 	 * @param codec the wire format
 	 * @param statistics the counters to update
 	 */
 	public InvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
 			InvalidationStatistics statistics) {
+		this(cacheManager, codec, statistics, null);
+	}
+
+	/**
+	 * Create an applier.
+	 * @param cacheManager the caches to apply messages to
+	 * @param codec the wire format
+	 * @param statistics the counters to update
+	 * @param monitor told of every message, for liveness, own heartbeats and sequence gaps
+	 */
+	public InvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
+			InvalidationStatistics statistics, @Nullable ChannelMonitor monitor) {
 		this.cacheManager = cacheManager;
 		this.codec = codec;
 		this.statistics = statistics;
+		this.monitor = monitor;
 		for (DropReason reason : DropReason.values()) {
 			this.lastLogged.put(reason, new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS));
 		}
@@ -55,6 +70,9 @@ public class InvalidationApplier {
 	 */
 	public void apply(byte[] body) {
 		this.statistics.recordReceived();
+		if (this.monitor != null) {
+			this.monitor.heard();
+		}
 		try {
 			InvalidationCodec.Decoded decoded = this.codec.decode(body);
 			if (decoded.message() == null) {
@@ -72,7 +90,14 @@ public class InvalidationApplier {
 	void apply(InvalidationMessage message) {
 		if (this.statistics.instanceId().equals(message.origin())) {
 			this.statistics.recordSelfSkipped();
+			if (this.monitor != null && message.type() == InvalidationMessage.Type.HEARTBEAT) {
+				this.monitor.ownHeartbeat();
+			}
 			return;
+		}
+		if (this.monitor != null) {
+			// Before applying: a gap flushes everything, then this message is applied as usual.
+			this.monitor.sequenced(message);
 		}
 		switch (message.type()) {
 			case INVALIDATE -> {
@@ -93,9 +118,14 @@ public class InvalidationApplier {
 				}
 			}
 			case HEARTBEAT -> {
+				this.statistics.recordHeartbeatReceived();
+				return;
 			}
 		}
 		this.statistics.recordApplied();
+		if (message.timestamp() != null) {
+			this.statistics.recordLag(System.currentTimeMillis() - message.timestamp());
+		}
 	}
 
 	/**

@@ -78,6 +78,9 @@ public final class InvalidationCodec {
 			ArrayNode keys = json.putArray("keys");
 			message.keys().forEach(keys::add);
 		}
+		if (message.mode() != null) {
+			json.put("mode", message.mode());
+		}
 		return this.mapper.writeValueAsBytes(json);
 	}
 
@@ -124,7 +127,9 @@ public final class InvalidationCodec {
 		}
 		JsonNode origin = json.get("origin");
 		JsonNode cache = json.get("cache");
-		if (!isAbsent(origin) && !origin.isString() || !isAbsent(cache) && !cache.isString()) {
+		JsonNode mode = json.get("mode");
+		if (!isAbsent(origin) && !origin.isString() || !isAbsent(cache) && !cache.isString()
+				|| !isAbsent(mode) && !mode.isString()) {
 			return Decoded.dropped(DropReason.INVALID_FIELD);
 		}
 		Long seq;
@@ -148,7 +153,7 @@ public final class InvalidationCodec {
 			}
 		}
 		return Decoded.message(new InvalidationMessage(type, isAbsent(origin) ? null : origin.stringValue(), seq,
-				timestamp, isAbsent(cache) ? null : cache.stringValue(), keys));
+				timestamp, isAbsent(cache) ? null : cache.stringValue(), keys, isAbsent(mode) ? null : mode.stringValue()));
 	}
 
 	private static boolean isAbsent(@Nullable JsonNode node) {

@@ -13,15 +13,33 @@ import org.jspecify.annotations.Nullable;
  * @param timestamp epoch milliseconds when it was sent ({@code ts})
  * @param cache the cache it applies to; {@code null} for a clear of every cache and for heartbeats
  * @param keys the canonical keys to evict, for {@link Type#INVALIDATE}; empty otherwise
+ * @param mode the sender's channel layout, in heartbeats ({@code classic}); lets a mixed fleet be detected
  */
 public record InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
-		@Nullable String cache, List<String> keys) {
+		@Nullable String cache, List<String> keys, @Nullable String mode) {
 
 	/** The protocol version this code writes and the highest it reads. */
 	public static final int VERSION = 1;
 
+	/** The channel layout this code uses, sent in heartbeats as {@code mode}. */
+	public static final String CLASSIC_MODE = "classic";
+
 	public InvalidationMessage {
 		keys = List.copyOf(keys);
+	}
+
+	/**
+	 * Create a message without {@code mode} (only heartbeats carry it).
+	 * @param type what the message asks for
+	 * @param origin the sender's instance id
+	 * @param seq the sender's sequence number
+	 * @param timestamp epoch milliseconds when sent
+	 * @param cache the cache it applies to
+	 * @param keys the canonical keys to evict
+	 */
+	public InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
+			@Nullable String cache, List<String> keys) {
+		this(type, origin, seq, timestamp, cache, keys, null);
 	}
 
 	/** Message types, with their wire names. */

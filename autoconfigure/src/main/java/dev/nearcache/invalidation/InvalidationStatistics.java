@@ -2,8 +2,11 @@ package dev.nearcache.invalidation;
 
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -25,17 +28,25 @@ public final class InvalidationStatistics {
 
 	private final LongAdder applied = new LongAdder();
 
+	private final LongAdder heartbeatsPublished = new LongAdder();
+
+	private final LongAdder heartbeatsReceived = new LongAdder();
+
 	private final LongAdder selfSkipped = new LongAdder();
 
 	private final LongAdder publishFailures = new LongAdder();
 
 	private final LongAdder reconnects = new LongAdder();
 
+	private final LongAdder coalescedFlushes = new LongAdder();
+
 	private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
 
 	private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
 
 	private volatile long lastReceivedAt;
+
+	private final List<LongConsumer> lagListeners = new CopyOnWriteArrayList<>();
 
 	/**
 	 * Create statistics.
@@ -71,7 +82,7 @@ public final class InvalidationStatistics {
 		this.state = state;
 	}
 
-	/** @return messages this instance published */
+	/** @return invalidate and clear messages this instance published (heartbeats not included) */
 	public long published() {
 		return this.published.sum();
 	}
@@ -81,9 +92,19 @@ public final class InvalidationStatistics {
 		return this.received.sum();
 	}
 
-	/** @return messages from other instances that were applied */
+	/** @return invalidate and clear messages from other instances that were applied */
 	public long applied() {
 		return this.applied.sum();
+	}
+
+	/** @return heartbeats this instance published */
+	public long heartbeatsPublished() {
+		return this.heartbeatsPublished.sum();
+	}
+
+	/** @return heartbeats received from other instances */
+	public long heartbeatsReceived() {
+		return this.heartbeatsReceived.sum();
 	}
 
 	/** @return own messages received back and skipped */
@@ -124,6 +145,11 @@ public final class InvalidationStatistics {
 		return this.flushes.get(reason).sum();
 	}
 
+	/** @return flushes skipped because an earlier flush of the same incident already covered them */
+	public long coalescedFlushes() {
+		return this.coalescedFlushes.sum();
+	}
+
 	/** @return all flushes by reason */
 	public Map<FlushReason, Long> flushesByReason() {
 		Map<FlushReason, Long> counts = new EnumMap<>(FlushReason.class);
@@ -137,6 +163,22 @@ public final class InvalidationStatistics {
 		return (at != 0) ? Instant.ofEpochMilli(at) : null;
 	}
 
+	/**
+	 * Be told the lag of every applied message that carries its send time ({@code ts}): milliseconds from the
+	 * sender's clock at publishing to this instance's clock at applying, so clock skew between the two hosts is
+	 * included (and can make it negative). Called on the applying thread, which it must not hold up.
+	 * @param listener receives the lag in milliseconds
+	 */
+	public void addLagListener(LongConsumer listener) {
+		this.lagListeners.add(listener);
+	}
+
+	void recordLag(long millis) {
+		for (LongConsumer listener : this.lagListeners) {
+			listener.accept(millis);
+		}
+	}
+
 	void recordPublished(int messages) {
 		this.published.add(messages);
 	}
@@ -144,6 +186,14 @@ public final class InvalidationStatistics {
 	void recordReceived() {
 		this.received.increment();
 		this.lastReceivedAt = System.currentTimeMillis();
+	}
+
+	void recordHeartbeatPublished() {
+		this.heartbeatsPublished.increment();
+	}
+
+	void recordHeartbeatReceived() {
+		this.heartbeatsReceived.increment();
 	}
 
 	void recordApplied() {
@@ -164,6 +214,10 @@ public final class InvalidationStatistics {
 
 	void recordReconnect() {
 		this.reconnects.increment();
+	}
+
+	void recordCoalescedFlush() {
+		this.coalescedFlushes.increment();
 	}
 
 	void recordFlush(FlushReason reason) {

@@ -88,6 +88,11 @@ final class PendingInvalidations {
 		return batch;
 	}
 
+	/** Wake a thread waiting in {@link #awaitAndDrain} without adding anything. */
+	synchronized void wakeUp() {
+		notifyAll();
+	}
+
 	synchronized boolean isEmpty() {
 		return !this.clearAll && this.clears.isEmpty() && this.keys.isEmpty();
 	}

@@ -28,6 +28,9 @@ import dev.nearcache.cache.InvalidationPublisher;
  * publish is counted, logged and retried with back-off, with fresh sequence numbers; the queue is bounded by
  * turning a cache with too many pending keys into a clear of that cache. On shutdown, what is pending is
  * published within {@code shutdownTimeout}.
+ * <p>
+ * Every heartbeat interval it also publishes a heartbeat carrying its latest {@code seq}: receivers learn that
+ * a final message was lost, and this instance learns, by hearing its own heartbeat, that its subscription works.
  */
 public class RedisInvalidationPublisher implements InvalidationPublisher, SmartLifecycle {
 
@@ -62,6 +65,10 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 
 	private volatile boolean failing;
 
+	private final long heartbeatIntervalNanos;
+
+	private volatile long nextHeartbeatNanos;
+
 	/**
 	 * Create a publisher.
 	 * @param connectionFactory the connection factory (the application's by default)
@@ -72,10 +79,12 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 	 * @param publishTimeout the longest wait for one publish
 	 * @param shutdownTimeout the longest wait for pending invalidations on shutdown
 	 * @param maxPendingKeys the most keys kept pending per cache before the cache is cleared instead
+	 * @param heartbeatInterval how often to publish a heartbeat; zero for none
 	 */
 	public RedisInvalidationPublisher(RedisConnectionFactory connectionFactory, String channel, String instanceId,
 			InvalidationCodec codec, InvalidationStatistics statistics, Duration publishTimeout,
-			Duration shutdownTimeout, int maxPendingKeys) {
+			Duration shutdownTimeout, int maxPendingKeys, Duration heartbeatInterval) {
+		this.heartbeatIntervalNanos = heartbeatInterval.toNanos();
 		this.connectionFactory = connectionFactory;
 		this.channel = channel.getBytes(StandardCharsets.UTF_8);
 		this.instanceId = instanceId;
@@ -94,6 +103,12 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 	@Override
 	public void publishClear(@Nullable String cacheName) {
 		this.pending.addClear(cacheName);
+	}
+
+	/** Publish a heartbeat as soon as possible, e.g. to prove a new subscription. */
+	public void heartbeatNow() {
+		this.nextHeartbeatNanos = System.nanoTime();
+		this.pending.wakeUp();
 	}
 
 	/**
@@ -153,7 +168,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 				if (backoff > 0) {
 					Thread.sleep(backoff);
 				}
-				batch = this.pending.awaitAndDrain(this.stopping ? 0 : 500);
+				batch = this.pending.awaitAndDrain(this.stopping ? 0 : millisToNextHeartbeat());
 			}
 			catch (InterruptedException ex) {
 				return;
@@ -162,6 +177,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 				if (this.stopping) {
 					return;
 				}
+				heartbeatIfDue();
 				continue;
 			}
 			try {
@@ -171,6 +187,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 					this.failing = false;
 					logger.info("nearcache: publishing invalidations on the Redis channel again");
 				}
+				heartbeatIfDue();
 			}
 			catch (RuntimeException ex) {
 				this.statistics.recordPublishFailure();
@@ -188,6 +205,37 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		}
 	}
 
+	private long millisToNextHeartbeat() {
+		if (this.heartbeatIntervalNanos <= 0) {
+			return 500;
+		}
+		return Math.max(0, Math.min(500, (this.nextHeartbeatNanos - System.nanoTime()) / 1_000_000));
+	}
+
+	private void heartbeatIfDue() {
+		if (this.heartbeatIntervalNanos <= 0 || System.nanoTime() - this.nextHeartbeatNanos < 0) {
+			return;
+		}
+		this.nextHeartbeatNanos = System.nanoTime() + this.heartbeatIntervalNanos;
+		InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT, this.instanceId,
+				this.seq.get(), System.currentTimeMillis(), null, List.of(), InvalidationMessage.CLASSIC_MODE);
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			publish(connection, List.of(this.codec.encode(heartbeat)));
+			this.statistics.recordHeartbeatPublished();
+		}
+		catch (RuntimeException ex) {
+			this.statistics.recordPublishFailure();
+		}
+	}
+
+	private void publish(RedisConnection connection, List<byte[]> payloads) {
+		if (!LETTUCE_PRESENT || !LettucePublishing.publish(connection, this.channel, payloads, this.publishTimeout)) {
+			for (byte[] payload : payloads) {
+				connection.publish(this.channel, payload);
+			}
+		}
+	}
+
 	private void send(PendingInvalidations.Batch batch) {
 		List<InvalidationMessage> messages = toMessages(batch);
 		List<byte[]> payloads = new ArrayList<>(messages.size());
@@ -197,11 +245,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 					this.seq.incrementAndGet(), timestamp, message.cache(), message.keys())));
 		}
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			if (!LETTUCE_PRESENT || !LettucePublishing.publish(connection, this.channel, payloads, this.publishTimeout)) {
-				for (byte[] payload : payloads) {
-					connection.publish(this.channel, payload);
-				}
-			}
+			publish(connection, payloads);
 		}
 		this.statistics.recordPublished(payloads.size());
 	}

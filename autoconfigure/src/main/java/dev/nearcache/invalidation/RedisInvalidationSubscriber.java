@@ -23,8 +23,6 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.util.backoff.ExponentialBackOff;
 
-import dev.nearcache.cache.NearCacheManager;
-
 /**
  * Subscribes to the invalidation channel with nearcache's own listener container and applies what arrives.
  * <p>
@@ -34,8 +32,9 @@ import dev.nearcache.cache.NearCacheManager;
  * key that is being loaded waits for the load). The receive queue is bounded; if it overflows, the dropped
  * messages are counted and every cache is cleared before the next message is applied.
  * <p>
- * A subscription after the first one means the connection was lost and re-established: invalidations published
- * meanwhile are lost, so every cache is cleared and the reconnect counted.
+ * A {@link ChannelMonitor} decides what a (re)subscription, a silence or a gap means; this class carries out
+ * its one request, recycling the subscription (stop, then subscribe again), since a receive-only connection
+ * never notices a half-open socket by itself.
  */
 public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBean {
 
@@ -47,17 +46,23 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 
 	private final ScheduledExecutorService recovery;
 
-	private final NearCacheManager cacheManager;
+	private final ScheduledExecutorService watchdog;
 
 	private final InvalidationApplier applier;
+
+	private final ChannelMonitor monitor;
 
 	private final InvalidationStatistics statistics;
 
 	private final Duration maxRetryInterval;
 
+	private final Duration checkInterval;
+
 	private final AtomicBoolean subscribedBefore = new AtomicBoolean();
 
 	private final AtomicBoolean flushNeeded = new AtomicBoolean();
+
+	private final AtomicBoolean subscribing = new AtomicBoolean();
 
 	private volatile @Nullable Thread starter;
 
@@ -67,24 +72,27 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	 * Create a subscriber.
 	 * @param connectionFactory the connection factory (the application's by default)
 	 * @param channel the channel name
-	 * @param cacheManager the caches, cleared when messages may have been missed
 	 * @param applier applies received messages
+	 * @param monitor decides what subscriptions, silences and gaps mean
 	 * @param statistics the counters to update
 	 * @param maxRetryInterval the longest wait between attempts to (re)subscribe
+	 * @param checkInterval how often to check for a silent subscription
 	 * @param receiveQueueCapacity how many received messages may wait to be applied
 	 */
 	public RedisInvalidationSubscriber(RedisConnectionFactory connectionFactory, String channel,
-			NearCacheManager cacheManager, InvalidationApplier applier, InvalidationStatistics statistics,
-			Duration maxRetryInterval, int receiveQueueCapacity) {
-		this.cacheManager = cacheManager;
+			InvalidationApplier applier, ChannelMonitor monitor, InvalidationStatistics statistics,
+			Duration maxRetryInterval, Duration checkInterval, int receiveQueueCapacity) {
 		this.applier = applier;
+		this.monitor = monitor;
 		this.statistics = statistics;
 		this.maxRetryInterval = maxRetryInterval;
+		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
 				new ArrayBlockingQueue<>(receiveQueueCapacity), daemonThreads("nearcache-invalidation"),
 				(task, executor) -> overflowed());
 		this.recovery = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-subscription-recovery"));
+		this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-watchdog"));
 		ExponentialBackOff backOff = new ExponentialBackOff(100, 2);
 		backOff.setMaxInterval(maxRetryInterval.toMillis());
 		this.container = new RedisMessageListenerContainer();
@@ -104,8 +112,39 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			return;
 		}
 		this.running = true;
-		this.statistics.state(TransportState.CONNECTING);
-		Thread thread = new Thread(this::subscribeUntilRunning, "nearcache-subscriber-start");
+		this.monitor.starting();
+		subscribeInBackground(false);
+		long period = this.checkInterval.toMillis();
+		this.watchdog.scheduleWithFixedDelay(this::checkSilence, period, period, TimeUnit.MILLISECONDS);
+	}
+
+	private void checkSilence() {
+		try {
+			if (this.running && this.monitor.checkSilence()) {
+				subscribeInBackground(true);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("nearcache: checking the channel failed", ex);
+		}
+	}
+
+	/** Subscribe from a background thread, retrying with back-off; at most one such thread at a time. */
+	private void subscribeInBackground(boolean recycle) {
+		if (!this.subscribing.compareAndSet(false, true)) {
+			return;
+		}
+		Thread thread = new Thread(() -> {
+			try {
+				if (recycle) {
+					this.container.stop();
+				}
+				subscribeUntilRunning();
+			}
+			finally {
+				this.subscribing.set(false);
+			}
+		}, "nearcache-subscriber-start");
 		thread.setDaemon(true);
 		this.starter = thread;
 		thread.start();
@@ -120,10 +159,10 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 				return;
 			}
 			catch (RuntimeException ex) {
-				if (!warned) {
+				if (!warned && !this.subscribedBefore.get()) {
 					warned = true;
 					logger.warn("nearcache: Redis is not reachable (" + rootMessage(ex) + "); caches work locally "
-							+ "with their TTL bounding staleness, and the channel '" + this.statistics.channel()
+							+ "in the degraded mode, and the channel '" + this.statistics.channel()
 							+ "' is subscribed as soon as Redis answers");
 				}
 				this.container.stop();
@@ -157,6 +196,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	@Override
 	public void destroy() throws Exception {
 		stop();
+		this.watchdog.shutdownNow();
 		this.container.destroy();
 		this.recovery.shutdownNow();
 		this.dispatcher.shutdown();
@@ -164,7 +204,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	}
 
 	/**
-	 * Return whether the channel is subscribed right now.
+	 * Return whether the channel is subscribed and proven by a heartbeat round trip.
 	 * @return whether messages from other instances arrive
 	 */
 	public boolean isSubscribed() {
@@ -179,8 +219,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	private void flushIfNeeded() {
 		if (this.flushNeeded.compareAndSet(true, false)) {
 			logger.warn("nearcache: the receive queue overflowed and invalidations were dropped; cleared every cache");
-			this.statistics.recordFlush(FlushReason.BACKLOG);
-			this.cacheManager.clearBroadcastingLocally();
+			this.monitor.backlogOverflowed();
 		}
 	}
 
@@ -211,25 +250,8 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			flushIfNeeded();
-			InvalidationStatistics statistics = RedisInvalidationSubscriber.this.statistics;
-			statistics.state(TransportState.SUBSCRIBED);
-			if (RedisInvalidationSubscriber.this.subscribedBefore.compareAndSet(false, true)) {
-				logger.info("nearcache: subscribed to invalidation channel '" + statistics.channel()
-						+ "' as instance '" + statistics.instanceId() + "'");
-				return;
-			}
-			statistics.recordReconnect();
-			statistics.recordFlush(FlushReason.RECONNECT);
-			RedisInvalidationSubscriber.this.cacheManager.clearBroadcastingLocally();
-			logger.warn("nearcache: re-subscribed to '" + statistics.channel() + "' after the connection was lost; "
-					+ "cleared every cache, since invalidations published meanwhile were missed");
-		}
-
-		@Override
-		public void onChannelUnsubscribed(byte[] channel, long count) {
-			if (RedisInvalidationSubscriber.this.running) {
-				RedisInvalidationSubscriber.this.statistics.state(TransportState.CONNECTING);
-			}
+			boolean first = RedisInvalidationSubscriber.this.subscribedBefore.compareAndSet(false, true);
+			RedisInvalidationSubscriber.this.monitor.subscribed(first);
 		}
 
 	}

@@ -1,0 +1,202 @@
+package dev.nearcache.invalidation;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.nearcache.cache.DegradedMode;
+import dev.nearcache.cache.NearCacheManager;
+
+/**
+ * Knows whether this instance can trust that it receives every invalidation, and clears the caches when it
+ * cannot. It is the one place that decides the channel's state and every flush:
+ * <ul>
+ * <li>a subscription after the first is a reconnect: messages published meanwhile are lost, so flush;</li>
+ * <li>a sender's sequence number jumped: flush;</li>
+ * <li>nothing arrived, not even this instance's own heartbeat, within the window: the subscription is dead
+ * even if the client has not noticed (half-open socket, stalled subscriber): enter the degraded mode and
+ * have the subscription recycled;</li>
+ * <li>this instance's own heartbeat came back after that: the subscription is proven, so flush what was
+ * cached while degraded and go back to normal.</li>
+ * </ul>
+ * Flushes from one incident are coalesced: leaving the degraded mode does not flush again if a flush already
+ * happened since the current subscription was established. Every flush resets the sequence baselines, so the
+ * jump that a reconnect causes is not flushed twice. State changes are logged, never individual messages.
+ */
+public class ChannelMonitor {
+
+	private static final Log logger = LogFactory.getLog(ChannelMonitor.class);
+
+	private final NearCacheManager cacheManager;
+
+	private final InvalidationStatistics statistics;
+
+	private final DegradedMode degradedMode;
+
+	private final Duration degradedTtl;
+
+	private final long windowNanos;
+
+	private final Runnable heartbeatNow;
+
+	private final SequenceTracker sequences = new SequenceTracker();
+
+	private final Set<String> reportedForeignOrigins = ConcurrentHashMap.newKeySet();
+
+	private volatile long lastHeardNanos = System.nanoTime();
+
+	private long subscribedSinceNanos = Long.MAX_VALUE;
+
+	private long lastFlushNanos = Long.MIN_VALUE;
+
+	private long degradedSinceNanos;
+
+	/**
+	 * Create a monitor.
+	 * @param cacheManager the caches to flush and degrade
+	 * @param statistics the channel's counters and state
+	 * @param degradedMode what degraded means for the caches
+	 * @param degradedTtl the TTL cap of {@link DegradedMode#SHORT_TTL}
+	 * @param window how long silence is tolerated before the subscription is considered dead
+	 * @param heartbeatNow asks the publisher for a heartbeat at once
+	 */
+	public ChannelMonitor(NearCacheManager cacheManager, InvalidationStatistics statistics, DegradedMode degradedMode,
+			Duration degradedTtl, Duration window, Runnable heartbeatNow) {
+		this.cacheManager = cacheManager;
+		this.statistics = statistics;
+		this.degradedMode = degradedMode;
+		this.degradedTtl = degradedTtl;
+		this.windowNanos = window.toNanos();
+		this.heartbeatNow = heartbeatNow;
+	}
+
+	/** Start unproven: caches run degraded until the first heartbeat round trip. */
+	public synchronized void starting() {
+		this.statistics.state(TransportState.CONNECTING);
+		this.cacheManager.degrade(this.degradedMode, this.degradedTtl);
+		this.degradedSinceNanos = System.nanoTime();
+	}
+
+	/**
+	 * The channel was subscribed (again).
+	 * @param first whether it is the first subscription since startup
+	 */
+	public synchronized void subscribed(boolean first) {
+		long now = System.nanoTime();
+		this.subscribedSinceNanos = now;
+		this.lastHeardNanos = now;
+		if (first) {
+			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
+					+ this.statistics.instanceId() + "'");
+		}
+		else {
+			this.statistics.recordReconnect();
+			flush(FlushReason.RECONNECT);
+			logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was lost; "
+					+ "cleared every cache, since invalidations published meanwhile were missed");
+		}
+		this.heartbeatNow.run();
+	}
+
+	/** Something arrived on the channel: the subscription is alive. Called for every message, even malformed. */
+	public void heard() {
+		this.lastHeardNanos = System.nanoTime();
+	}
+
+	/**
+	 * This instance's own heartbeat came back: if degraded, the subscription is proven again.
+	 */
+	public synchronized void ownHeartbeat() {
+		TransportState state = this.statistics.state();
+		if (state != TransportState.CONNECTING && state != TransportState.DEGRADED
+				|| this.subscribedSinceNanos == Long.MAX_VALUE) {
+			return;
+		}
+		this.cacheManager.restore();
+		if (this.lastFlushNanos < this.subscribedSinceNanos) {
+			flush(FlushReason.RECOVERED);
+		}
+		else {
+			this.statistics.recordCoalescedFlush();
+		}
+		this.statistics.state(TransportState.SUBSCRIBED);
+		if (state == TransportState.DEGRADED) {
+			logger.info("nearcache: invalidations flow again on '" + this.statistics.channel() + "' after "
+					+ Duration.ofNanos(System.nanoTime() - this.degradedSinceNanos).toMillis()
+					+ " ms degraded; cleared what was cached meanwhile");
+		}
+	}
+
+	/**
+	 * Check a foreign message's sequence number, flushing if messages from its sender were lost.
+	 * @param message the message
+	 */
+	public void sequenced(InvalidationMessage message) {
+		String origin = message.origin();
+		if (origin == null) {
+			return;
+		}
+		if (message.mode() != null && !InvalidationMessage.CLASSIC_MODE.equals(message.mode())
+				&& this.reportedForeignOrigins.size() < 100 && this.reportedForeignOrigins.add(origin)) {
+			logger.warn("nearcache: instance '" + origin + "' on channel '" + this.statistics.channel()
+					+ "' uses channel mode '" + message.mode() + "' while this instance uses '"
+					+ InvalidationMessage.CLASSIC_MODE + "': a mixed fleet does not exchange all invalidations");
+		}
+		Long seq = message.seq();
+		if (seq != null && this.sequences.record(origin, seq,
+				message.type() == InvalidationMessage.Type.HEARTBEAT)) {
+			synchronized (this) {
+				flush(FlushReason.GAP);
+			}
+			logger.warn("nearcache: messages from instance '" + origin + "' were lost (sequence jumped to " + seq
+					+ "); cleared every cache");
+		}
+	}
+
+	/**
+	 * Flush because received messages were dropped unapplied.
+	 */
+	public synchronized void backlogOverflowed() {
+		flush(FlushReason.BACKLOG);
+	}
+
+	/**
+	 * Called periodically: detect a subscription that went silent.
+	 * @return whether the subscription should be recycled now
+	 */
+	public synchronized boolean checkSilence() {
+		long now = System.nanoTime();
+		if (now - this.lastHeardNanos <= this.windowNanos) {
+			return false;
+		}
+		TransportState state = this.statistics.state();
+		if (state == TransportState.SUBSCRIBED) {
+			this.statistics.state(TransportState.DEGRADED);
+			this.degradedSinceNanos = now;
+			this.cacheManager.degrade(this.degradedMode, this.degradedTtl);
+			if (this.degradedMode != DegradedMode.SERVE_STALE) {
+				this.statistics.recordFlush(FlushReason.DEGRADED);
+				this.lastFlushNanos = now;
+				this.sequences.reset();
+			}
+			logger.warn("nearcache: nothing received on '" + this.statistics.channel() + "' for "
+					+ Duration.ofNanos(now - this.lastHeardNanos).toMillis() + " ms, not even this instance's own "
+					+ "heartbeat; degraded (" + this.degradedMode + ") and re-subscribing");
+		}
+		// Wait a full window again before the next recycle.
+		this.lastHeardNanos = now;
+		return state == TransportState.SUBSCRIBED || state == TransportState.DEGRADED
+				|| this.subscribedSinceNanos != Long.MAX_VALUE;
+	}
+
+	private void flush(FlushReason reason) {
+		this.cacheManager.clearBroadcastingLocally();
+		this.statistics.recordFlush(reason);
+		this.lastFlushNanos = System.nanoTime();
+		this.sequences.reset();
+	}
+
+}
