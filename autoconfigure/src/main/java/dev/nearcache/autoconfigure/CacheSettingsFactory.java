@@ -54,6 +54,9 @@ final class CacheSettingsFactory {
 			long maximumSize, boolean allowNullValues, boolean broadcast) {
 		requirePositive(prefix + ".ttl", ttl, "it bounds how long a lost invalidation can leave a stale value; "
 				+ "use a positive duration such as 5m");
+		if (!allowNullValues && (nullTtl.isZero() || nullTtl.isNegative())) {
+			nullTtl = ttl; // unused when nulls are not cached
+		}
 		requirePositive(prefix + ".null-ttl", nullTtl, "use a positive duration such as 30s, or set "
 				+ prefix + ".allow-null-values=false to not cache nulls");
 		if (maximumSize < 0) {

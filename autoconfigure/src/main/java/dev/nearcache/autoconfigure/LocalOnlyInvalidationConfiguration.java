@@ -21,11 +21,15 @@ class LocalOnlyInvalidationConfiguration {
 
 	@Bean
 	InvalidationPublisher nearCacheInvalidationPublisher(NearCacheProperties properties) {
-		String reason = properties.getInvalidation().isEnabled()
-				? "no Redis connection factory is configured (add spring-boot-starter-data-redis)"
-				: "nearcache.invalidation.enabled=false";
-		logger.warn("nearcache: running local-only because " + reason + "; each instance caches on its own and "
-				+ "only the TTL (" + properties.getDefaults().getTtl() + " by default) bounds staleness");
+		String consequence = "; each instance caches on its own and only the TTL ("
+				+ Durations.format(properties.getDefaults().getTtl()) + " by default) bounds staleness";
+		if (properties.getInvalidation().isEnabled()) {
+			logger.warn("nearcache: running local-only because no Redis connection factory is configured (add "
+					+ "spring-boot-starter-data-redis, or set nearcache.invalidation.enabled=false)" + consequence);
+		}
+		else {
+			logger.info("nearcache: running local-only (nearcache.invalidation.enabled=false)" + consequence);
+		}
 		return InvalidationPublisher.NONE;
 	}
 

@@ -1,5 +1,8 @@
 package dev.nearcache.autoconfigure;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -30,11 +33,24 @@ record NearCacheIdentity(String instanceId, String channel) {
 			host = System.getenv("COMPUTERNAME");
 		}
 		if (!StringUtils.hasText(host)) {
+			host = kernelHostname();
+		}
+		if (!StringUtils.hasText(host)) {
 			host = "host";
 		}
 		byte[] random = new byte[3];
 		ThreadLocalRandom.current().nextBytes(random);
 		return host + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random);
+	}
+
+	/** Linux keeps the host name in a file: reading it cannot block on DNS. */
+	private static String kernelHostname() {
+		try {
+			return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+		}
+		catch (IOException | RuntimeException ex) {
+			return "";
+		}
 	}
 
 }

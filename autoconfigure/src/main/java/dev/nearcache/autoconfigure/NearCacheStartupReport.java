@@ -46,11 +46,18 @@ class NearCacheStartupReport implements SmartInitializingSingleton {
 		StringBuilder caches = new StringBuilder();
 		manager.caches().forEach((cache) -> {
 			NearCacheSettings settings = cache.getSettings();
-			caches.append(caches.isEmpty() ? "" : ", ").append(settings.name()).append(" (ttl ").append(settings.ttl())
-				.append(", max ").append(settings.maximumSize()).append(settings.broadcast() ? "" : ", local").append(')');
+			caches.append(caches.isEmpty() ? "" : ", ").append(settings.name()).append(' ').append(describe(settings));
 		});
-		logger.info("nearcache: instance '" + channel.instanceId() + "', channel '" + channel.channel() + "', mode "
-				+ channel.state() + ", caches [" + caches + "]" + (manager.isDynamic() ? " + created on first use" : ""));
+		NearCacheSettings defaults = manager.getDefaults();
+		logger.info("nearcache: instance '" + channel.instanceId() + "', channel '" + channel.channel() + "', state "
+				+ channel.state() + ", caches [" + caches + "]" + (manager.isDynamic()
+						? ", others created on first use with " + describe(defaults) : ", no others (dynamic=false)"));
+	}
+
+	private static String describe(NearCacheSettings settings) {
+		return "(ttl " + Durations.format(settings.ttl())
+				+ (settings.allowNullValues() ? ", null-ttl " + Durations.format(settings.nullTtl()) : ", no nulls")
+				+ ", max " + settings.maximumSize() + (settings.broadcast() ? "" : ", local") + ")";
 	}
 
 }

@@ -29,14 +29,18 @@ final class CacheKeys {
 
 	private final ConcurrentHashMap<String, Set<Object>> reverseIndex = new ConcurrentHashMap<>();
 
+	private final Predicate<Object> inCache;
+
 	/**
 	 * @param canonicalizer the canonical forms
 	 * @param required whether a key without a canonical form is an error (broadcasting caches) rather than a key
 	 * that simply cannot be addressed by string (local caches)
+	 * @param inCache tells whether a key is currently in the cache
 	 */
-	CacheKeys(KeyCanonicalizer canonicalizer, boolean required) {
+	CacheKeys(KeyCanonicalizer canonicalizer, boolean required, Predicate<Object> inCache) {
 		this.canonicalizer = canonicalizer;
 		this.required = required;
+		this.inCache = inCache;
 	}
 
 	/**
@@ -57,22 +61,25 @@ final class CacheKeys {
 
 	/**
 	 * Index a key that has been written. Done after the write so that a concurrent {@link #removed} for the same
-	 * key, which checks the cache, cannot drop the index entry of a key that is in the cache.
+	 * key, which checks the cache, cannot drop the index entry of a key that is in the cache; and checked again
+	 * after indexing, since the entry may have been evicted (and its removal handled) before it was indexed.
 	 * @param key the key
 	 * @param canonical its canonical form from {@link #beforeWrite}
 	 */
 	void written(Object key, @Nullable String canonical) {
 		if (canonical != null && !this.canonicalizer.isExpandable(KeyCanonicalizer.keyType(key))) {
 			this.reverseIndex.computeIfAbsent(canonical, (form) -> ConcurrentHashMap.newKeySet()).add(key);
+			if (!this.inCache.test(key)) {
+				removed(key);
+			}
 		}
 	}
 
 	/**
 	 * Forget a key that left the cache, unless it is back already.
 	 * @param key the key
-	 * @param inCache tells whether a key is currently in the cache
 	 */
-	void removed(Object key, Predicate<Object> inCache) {
+	void removed(Object key) {
 		if (this.reverseIndex.isEmpty() || this.canonicalizer.isExpandable(KeyCanonicalizer.keyType(key))) {
 			return;
 		}
@@ -81,7 +88,7 @@ final class CacheKeys {
 			return;
 		}
 		this.reverseIndex.computeIfPresent(canonical, (form, keys) -> {
-			if (!inCache.test(key)) {
+			if (!this.inCache.test(key)) {
 				keys.remove(key);
 			}
 			return keys.isEmpty() ? null : keys;

@@ -61,9 +61,22 @@ public final class KeyCanonicalizer {
 	public String canonicalize(Object key) {
 		String form = canonicalizeOrNull(key);
 		if (form == null) {
-			throw new UnsupportedCacheKeyException(key.getClass());
+			throw new UnsupportedCacheKeyException(unsupportedType(key));
 		}
 		return form;
+	}
+
+	/** The type to name in the error: for a composite key, its first element without a form. */
+	private Class<?> unsupportedType(Object key) {
+		if (key instanceof SimpleKey simpleKey && SIMPLE_KEY_PARAMS != null
+				&& ReflectionUtils.getField(SIMPLE_KEY_PARAMS, simpleKey) instanceof Object[] params) {
+			for (Object param : params) {
+				if (param != null && canonicalizeOrNull(param) == null) {
+					return unsupportedType(param);
+				}
+			}
+		}
+		return key.getClass();
 	}
 
 	/**
@@ -86,7 +99,7 @@ public final class KeyCanonicalizer {
 		return keyType == String.class || keyType == Long.class || keyType == Integer.class
 				|| keyType == Short.class || keyType == Byte.class || keyType == BigInteger.class
 				|| keyType == UUID.class || keyType == Boolean.class || keyType == Character.class
-				|| keyType.isEnum();
+				|| Enum.class.isAssignableFrom(keyType);
 	}
 
 	/**
@@ -126,8 +139,9 @@ public final class KeyCanonicalizer {
 			else if (keyType == Character.class) {
 				key = (canonical.length() == 1) ? canonical.charAt(0) : null;
 			}
-			else if (keyType.isEnum()) {
-				key = Enum.valueOf((Class) keyType, canonical);
+			else if (Enum.class.isAssignableFrom(keyType)) {
+				Class<?> enumType = keyType.isEnum() ? keyType : keyType.getSuperclass();
+				key = Enum.valueOf((Class) enumType, canonical);
 			}
 			else {
 				return null;
@@ -192,7 +206,7 @@ public final class KeyCanonicalizer {
 			}
 			String element = canonicalizeOrNull(param);
 			if (element == null) {
-				throw new UnsupportedCacheKeyException(param.getClass());
+				return null;
 			}
 			elements.add(element);
 		}

@@ -59,7 +59,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
 		super(settings.allowNullValues());
 		this.settings = settings;
-		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
+		this.keys = new CacheKeys(canonicalizer, settings.broadcast(), this::contains);
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
 		this.store = buildStore(settings);
 	}
@@ -418,8 +418,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
 		this.statistics.recordRemoval(cause);
 		if (key != null && cause != RemovalCause.REPLACED) {
-			this.keys.removed(key, (candidate) -> this.store.asMap().containsKey(candidate));
+			this.keys.removed(key);
 		}
+	}
+
+	private boolean contains(Object key) {
+		return this.store.asMap().containsKey(key);
 	}
 
 	int pendingFillCount() {

@@ -40,17 +40,19 @@ public class NearCacheInvalidator {
 	 */
 	public void invalidateAll(String cacheName, Collection<?> keys) {
 		requireKnown(cacheName);
+		NearCache cache = this.cacheManager.findCache(cacheName);
+		if (cache != null && !cache.getSettings().broadcast()) {
+			// A purely local cache accepts any key, with or without a canonical form.
+			keys.forEach(cache::evictLocally);
+			return;
+		}
 		KeyCanonicalizer canonicalizer = this.cacheManager.getKeyCanonicalizer();
 		List<String> canonicalKeys = new ArrayList<>(keys.size());
 		for (Object key : keys) {
 			canonicalKeys.add(canonicalizer.canonicalize(key));
 		}
-		NearCache cache = this.cacheManager.findCache(cacheName);
 		if (cache != null) {
 			keys.forEach(cache::evictLocally);
-			if (!cache.getSettings().broadcast()) {
-				return;
-			}
 		}
 		if (!canonicalKeys.isEmpty()) {
 			this.cacheManager.getPublisher().publishInvalidation(cacheName, canonicalKeys);

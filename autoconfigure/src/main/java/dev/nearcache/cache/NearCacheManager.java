@@ -125,6 +125,14 @@ public class NearCacheManager implements CacheManager {
 	}
 
 	/**
+	 * Return the settings of caches created on first use (their name is replaced).
+	 * @return the default settings
+	 */
+	public NearCacheSettings getDefaults() {
+		return this.defaults;
+	}
+
+	/**
 	 * Return whether unknown cache names are created on first use.
 	 * @return whether caches are dynamic
 	 */

@@ -1,5 +1,9 @@
 package dev.nearcache.invalidation;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,7 +99,16 @@ public final class InvalidationCodec {
 		}
 		JsonNode json;
 		try {
-			json = this.mapper.readTree(bytes);
+			// Strict UTF-8 first: Jackson's decoder accepts overlong forms and unpaired surrogates.
+			String text = StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(bytes))
+				.toString();
+			json = this.mapper.readTree(text);
+		}
+		catch (CharacterCodingException ex) {
+			return Decoded.dropped(DropReason.MALFORMED);
 		}
 		catch (JacksonException | IllegalArgumentException ex) {
 			return Decoded.dropped(DropReason.MALFORMED);

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +31,7 @@ final class PendingInvalidations {
 	}
 
 	synchronized void addKeys(String cache, Collection<String> canonicalKeys) {
-		if (this.clearAll || this.clears.contains(cache)) {
+		if (canonicalKeys.isEmpty() || this.clearAll || this.clears.contains(cache)) {
 			return;
 		}
 		Set<String> pending = this.keys.computeIfAbsent(cache, (name) -> new LinkedHashSet<>());
@@ -69,17 +68,16 @@ final class PendingInvalidations {
 	/**
 	 * Wait until something is pending, then take all of it.
 	 * @param timeoutMillis the longest wait
-	 * @return what was pending, or {@code null} if nothing was within the wait
+	 * @return what was pending, or {@code null} if nothing was when the wait ended (timeout or wake-up)
 	 * @throws InterruptedException if interrupted while waiting
 	 */
 	synchronized @Nullable Batch awaitAndDrain(long timeoutMillis) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-		while (isEmpty()) {
-			long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-			if (remaining <= 0) {
-				return null;
-			}
-			wait(remaining);
+		if (isEmpty() && timeoutMillis > 0) {
+			wait(timeoutMillis);
+		}
+		if (isEmpty()) {
+			// Timed out, or woken up to look at something else (a heartbeat, shutdown).
+			return null;
 		}
 		Batch batch = new Batch(this.clearAll, Set.copyOf(this.clears), copyKeys());
 		this.clearAll = false;

@@ -149,8 +149,10 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		}
 		if (thread.isAlive()) {
 			thread.interrupt();
-			logger.warn("nearcache: invalidations still pending after " + this.shutdownTimeout
-					+ " at shutdown were not published; other instances rely on their TTL for them");
+		}
+		if (thread.isAlive() || !this.pending.isEmpty()) {
+			logger.warn("nearcache: invalidations pending at shutdown could not be published within "
+					+ this.shutdownTimeout + "; other instances rely on their TTL (or their reconnect flush) for them");
 		}
 		this.worker = null;
 	}

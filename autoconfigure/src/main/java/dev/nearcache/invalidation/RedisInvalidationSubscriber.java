@@ -159,7 +159,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 				return;
 			}
 			catch (RuntimeException ex) {
-				if (!warned && !this.subscribedBefore.get()) {
+				if (!warned && this.running && !this.subscribedBefore.get()) {
 					warned = true;
 					logger.warn("nearcache: Redis is not reachable (" + rootMessage(ex) + "); caches work locally "
 							+ "in the degraded mode, and the channel '" + this.statistics.channel()

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.cache.interceptor.SimpleKey;
@@ -278,8 +277,6 @@ class KeyCanonicalizerTests {
 	}
 
 	@Test
-	@Disabled("BUG: supports(Class) uses keyType.isEnum(), which is false for the anonymous class of an enum "
-			+ "constant with a body, although canonicalize() accepts such constants")
 	void enumConstantWithBodyClassIsSupported() {
 		assertThat(this.canonicalizer.supports(Color.SPECIAL.getClass())).isTrue();
 	}

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.cache.interceptor.SimpleKey;
@@ -177,9 +176,6 @@ class NearCacheInvalidatorTests {
 	}
 
 	@Test
-	@Disabled("BUG: a broadcast=false cache accepts keys without a canonical form (e.g. Double), but "
-			+ "NearCacheInvalidator.invalidateAll canonicalizes every key first and throws "
-			+ "UnsupportedCacheKeyException, so such an entry cannot be invalidated programmatically")
 	void localCacheEntryWithUnsupportedKeyTypeCanBeInvalidated() {
 		NearCache local = this.manager.getCache("local");
 		local.put(1.5d, "a");

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -325,9 +324,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: SimpleKey (reverse-indexed) keys are indexed only after get(key, Callable) finished loading, "
-			+ "so a remote invalidation (applyRemoteInvalidation) arriving during the load finds no candidate and the value loaded before the "
-			+ "invalidation is stored and served until its TTL; expandable keys (Long) are not affected")
 	void invalidationDuringSyncLoadOfSimpleKeyIsNotLost() throws Exception {
 		assertInvalidationDuringSyncLoadIsNotLost(new SimpleKey(42L, "eu"), "[\"42\",\"eu\"]");
 	}
@@ -357,8 +353,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: retrieve(key, Supplier) stores the loaded value unconditionally when the load completes, so an "
-			+ "evict made while the load was in flight is undone and the stale value is served until its TTL")
 	void evictDuringAsyncLoadIsNotUndoneWhenLoadCompletes() {
 		NearCache cache = cache();
 		CompletableFuture<String> pendingLoad = new CompletableFuture<>();
@@ -370,8 +364,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: retrieve(key, Supplier) stores the loaded value unconditionally when the load completes, so a "
-			+ "remote invalidation (applyRemoteInvalidation) applied while the load was in flight is lost")
 	void remoteInvalidationDuringAsyncLoadIsNotUndoneWhenLoadCompletes() {
 		NearCache cache = cache();
 		CompletableFuture<String> pendingLoad = new CompletableFuture<>();
@@ -382,8 +374,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: retrieve(key, Supplier) stores the loaded value unconditionally when the load completes, so a "
-			+ "put (e.g. @CachePut) made while the load was in flight is overwritten by the older loaded value")
 	void putDuringAsyncLoadIsNotOverwrittenWhenLoadCompletes() {
 		NearCache cache = cache();
 		CompletableFuture<String> pendingLoad = new CompletableFuture<>();
@@ -394,8 +384,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: retrieve(key, Supplier) stores the loaded value unconditionally when the load completes, so a "
-			+ "clear made while the load was in flight is undone for that key")
 	void clearDuringAsyncLoadIsNotUndoneWhenLoadCompletes() {
 		NearCache cache = cache();
 		CompletableFuture<String> pendingLoad = new CompletableFuture<>();
@@ -805,9 +793,6 @@ class NearCacheTests {
 	}
 
 	@Test
-	@Disabled("BUG: a broadcast=false cache must accept keys without a canonical form, but a SimpleKey with an "
-			+ "unsupported element (e.g. a Double) throws UnsupportedCacheKeyException from "
-			+ "KeyCanonicalizer.canonicalizeOrNull (canonicalizeSimpleKey throws instead of returning null)")
 	void localCacheAcceptsSimpleKeyWithUnsupportedElement() {
 		NearCache cache = cache(settings("local").broadcast(false));
 		SimpleKey key = new SimpleKey("a", 1.5d);

@@ -10,7 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -259,9 +258,6 @@ class PendingInvalidationsTests {
 	}
 
 	@Test
-	@Disabled("BUG (minor): addKeys with an empty collection registers an empty key set for the cache, so the queue "
-			+ "reports non-empty, wakes the publisher, and a batch with an empty key list is drained (which the "
-			+ "publisher sends as an invalidate message with \"keys\":[])")
 	void addingNoKeysLeavesNothingPending() throws Exception {
 		this.pending.addKeys("products", List.of());
 		assertThat(this.pending.isEmpty()).isTrue();
