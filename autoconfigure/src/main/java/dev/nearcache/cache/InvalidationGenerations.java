@@ -39,9 +39,14 @@ final class InvalidationGenerations {
 		this.stripes.set(stripe(stripeKey), this.ticks.incrementAndGet());
 	}
 
-	/** Record that the whole cache is about to be cleared. Call before clearing. */
-	void clearing() {
-		this.clearedAt = this.ticks.incrementAndGet();
+	/**
+	 * Record that the whole cache is about to be cleared. Call before clearing.
+	 * @return the clear's tick: loads that missed before it may hold old values
+	 */
+	long clearing() {
+		long tick = this.ticks.incrementAndGet();
+		this.clearedAt = tick;
+		return tick;
 	}
 
 	/**

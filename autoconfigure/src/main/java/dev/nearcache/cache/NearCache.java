@@ -47,6 +47,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	private final InvalidationGenerations generations = new InvalidationGenerations();
 
+	private final LoadsInFlight loadsInFlight = new LoadsInFlight();
+
 	/** The TTL cap while degraded ({@code null} when not); read only where entries are written. */
 	private volatile @Nullable Duration degradedTtl;
 
@@ -151,10 +153,16 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		if (value == null) {
 			String canonical = this.keys.beforeWrite(key);
 			long tick = this.generations.current();
-			value = this.store.get(key, (k) -> load(k, valueLoader));
-			this.keys.written(key, canonical);
-			// Caffeine makes a key invalidation wait for an in-flight load, but a clear does not.
-			discardIfInvalidatedSince(tick, key, canonical, value);
+			LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
+			try {
+				value = this.store.get(key, (k) -> load(k, valueLoader));
+				this.keys.written(key, canonical);
+				// Caffeine makes a key invalidation wait for an in-flight load, but a clear does not.
+				discardIfInvalidatedSince(tick, key, canonical, value);
+			}
+			finally {
+				this.loadsInFlight.end(load);
+			}
 		}
 		return (T) fromStoreValue(value);
 	}
@@ -263,14 +271,29 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	private void fill(Object key, @Nullable String canonical, Object storeValue, long tick) {
 		Object stripeKey = stripeKey(key, canonical);
-		if (this.generations.movedSince(tick, stripeKey)) {
-			this.statistics.recordStaleLoadDiscarded();
-			return;
+		LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
+		try {
+			boolean[] installed = new boolean[1];
+			// Checked and installed under the key's lock: a key invalidation (stamp, then remove) either comes
+			// before the check and is seen, or after the install and removes the value.
+			this.store.asMap().compute(key, (k, current) -> {
+				if (this.generations.movedSince(tick, stripeKey)) {
+					return current;
+				}
+				installed[0] = true;
+				return storeValue;
+			});
+			if (!installed[0]) {
+				this.statistics.recordStaleLoadDiscarded();
+				return;
+			}
+			this.keys.written(key, canonical);
+			this.statistics.recordFill();
+			discardIfInvalidatedSince(tick, key, canonical, storeValue);
 		}
-		this.store.put(key, storeValue);
-		this.keys.written(key, canonical);
-		this.statistics.recordFill();
-		discardIfInvalidatedSince(tick, key, canonical, storeValue);
+		finally {
+			this.loadsInFlight.end(load);
+		}
 	}
 
 	private void discardIfInvalidatedSince(long tick, Object key, @Nullable String canonical, Object storeValue) {
@@ -373,9 +396,10 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	public boolean clearLocally() {
 		this.statistics.recordClear();
-		this.generations.clearing();
+		long tick = this.generations.clearing();
 		boolean notEmpty = !this.store.asMap().isEmpty();
 		this.store.invalidateAll();
+		this.loadsInFlight.awaitStartedBefore(tick);
 		return notEmpty;
 	}
 
