@@ -1,12 +1,16 @@
 package dev.nearcache.integration;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.lettuce.core.resource.Delay;
+
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.cache.annotation.CacheEvict;
 import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
@@ -28,6 +32,12 @@ class CatalogTestApplication {
 	@Bean
 	ProductService productService() {
 		return new ProductService();
+	}
+
+	/** Lettuce backs off up to 30 s between reconnects; tests need recovery in a fraction of a second. */
+	@Bean
+	ClientResourcesBuilderCustomizer fastReconnect() {
+		return (builder) -> builder.reconnectDelay(Delay.constant(Duration.ofMillis(100)));
 	}
 
 	static class ProductService {
