@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Builds the JMH benchmarks (Maven profile "benchmarks"), runs them and writes docs/benchmarks.md.
+#
+#   benchmarks/run.sh                       # everything, about 15-20 minutes on 2 cores
+#   ROUNDS=1 ITERATIONS=2 benchmarks/run.sh # a quick look (wide errors)
+#
+# Environment (defaults in brackets):
+#   ROUNDS [2]       every configuration is run once per round, one fork each, rounds one after the other, so
+#                    that a burst of load from other processes hits all caches alike instead of one of them
+#   WARMUP [2]       warm-up iterations per fork;  ITERATIONS [3] measured iterations per fork
+#   TIME [1s]        length of each iteration;     THREADS ["1 2"]
+#   COMPETITORS [1]  0 skips Redisson, JetCache and RedisCacheManager
+#   BEFORE_AFTER [1] 0 skips the NearCache hit path at the commits around "Race-proof loading"
+#   OUTPUT [docs/benchmarks.md]
+# Needs a JDK 17+, python3 and redis-server on PATH (or REDIS_SERVER=/path/to/redis-server).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+ROUNDS=${ROUNDS:-2}
+WARMUP=${WARMUP:-2}
+ITERATIONS=${ITERATIONS:-3}
+TIME=${TIME:-1s}
+THREADS=${THREADS:-1 2}
+COMPETITORS=${COMPETITORS:-1}
+BEFORE_AFTER=${BEFORE_AFTER:-1}
+OUTPUT=${OUTPUT:-docs/benchmarks.md}
+RESULTS=benchmarks/target/results
+JVM_ARGS="-Xms1g -Xmx1g"
+
+command -v "${REDIS_SERVER:-redis-server}" >/dev/null || { echo "redis-server not found (set REDIS_SERVER)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 1; }
+
+echo "== build"
+./mvnw -q -B -Pbenchmarks -Dmaven.test.skip=true \
+	-pl benchmarks/nearcache,benchmarks/redisson,benchmarks/jetcache -am package
+VERSION=$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -1)
+CURRENT_JAR=autoconfigure/target/nearcache-spring-boot-autoconfigure-$VERSION.jar
+NEARCACHE_BENCH=benchmarks/nearcache/target/benchmarks.jar
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS" benchmarks/target/jars
+cp "$CURRENT_JAR" benchmarks/target/jars/current.jar
+DESCRIBE_CURRENT="working tree on $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- autoconfigure/src/main || echo ' + uncommitted changes')"
+echo "current	$DESCRIBE_CURRENT" > "$RESULTS/variants.tsv"
+
+# The hit path before and after the race-proof loading change: nearcache's jar of each commit, built in a
+# throwaway worktree, first on the class path of the same benchmark jar.
+if [[ $BEFORE_AFTER == 1 ]]; then
+	AFTER=$(git log --format=%H --grep='^Race-proof loading' -1)
+	if [[ -z $AFTER ]]; then
+		echo "no 'Race-proof loading' commit: skipping before/after" >&2
+		BEFORE_AFTER=0
+	else
+		BEFORE=$(git rev-parse "$AFTER^")
+		for variant in before after; do
+			commit=$([[ $variant == before ]] && echo "$BEFORE" || echo "$AFTER")
+			tree=$(mktemp -d)
+			echo "== build nearcache at $variant ($(git rev-parse --short "$commit"))"
+			git worktree add --detach --quiet "$tree" "$commit"
+			(cd "$tree" && ./mvnw -q -B -Dmaven.test.skip=true -pl autoconfigure package) \
+				|| { git worktree remove --force "$tree"; exit 1; }
+			cp "$tree"/autoconfigure/target/nearcache-spring-boot-autoconfigure-*.jar "benchmarks/target/jars/$variant.jar"
+			git worktree remove --force "$tree"
+			echo "$variant	$(git log --format='%h %s' -1 "$commit" | cut -c1-80)" >> "$RESULTS/variants.tsv"
+		done
+	fi
+fi
+
+jmh() { # jmh <result file> <class path> <jmh arguments...>
+	local out=$1 cp=$2
+	shift 2
+	echo "== $(basename "$out" .json)"
+	java -cp "$cp" org.openjdk.jmh.Main "$@" -f 1 -wi "$WARMUP" -i "$ITERATIONS" -w "$TIME" -r "$TIME" \
+		-jvmArgsAppend "$JVM_ARGS" -rf json -rff "$out" > "${out%.json}.log" 2>&1 \
+		|| { tail -40 "${out%.json}.log" >&2; exit 1; }
+}
+
+uptime > "$RESULTS/load-start.txt"
+date -u +%Y-%m-%dT%H:%MZ > "$RESULTS/started.txt"
+for round in $(seq 1 "$ROUNDS"); do
+	dir=$RESULTS/round-$round
+	mkdir -p "$dir"
+	for threads in $THREADS; do
+		for keyType in string long; do
+			for distribution in uniform zipf; do
+				jmh "$dir/hit-$keyType-$distribution-t$threads.json" "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" \
+					'SpringCacheHitBenchmark|CaffeineHitBenchmark' -t "$threads" -p keyType=$keyType -p distribution=$distribution
+			done
+			if [[ $BEFORE_AFTER == 1 ]]; then
+				for variant in before after; do
+					jmh "$dir/$variant-$keyType-uniform-t$threads.json" "benchmarks/target/jars/$variant.jar:$NEARCACHE_BENCH" \
+						'SpringCacheHitBenchmark' -t "$threads" -p cache=nearcache -p keyType=$keyType -p distribution=uniform
+				done
+			fi
+			if [[ $COMPETITORS == 1 ]]; then
+				jmh "$dir/redisson-$keyType-t$threads.json" benchmarks/redisson/target/benchmarks.jar \
+					'RedissonLocalCachedMapBenchmark' -t "$threads" -p keyType=$keyType
+				jmh "$dir/jetcache-$keyType-t$threads.json" benchmarks/jetcache/target/benchmarks.jar \
+					'JetCacheTwoLevelBenchmark' -t "$threads" -p keyType=$keyType
+				jmh "$dir/redis-$keyType-t$threads.json" "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" \
+					'RedisCacheBenchmark' -t "$threads" -p keyType=$keyType
+			fi
+		done
+	done
+done
+uptime > "$RESULTS/load-end.txt"
+
+echo "== report"
+python3 benchmarks/report.py "$RESULTS" > "$OUTPUT"
+echo "wrote $OUTPUT"
