@@ -257,7 +257,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		this.keys.written(key, canonical);
 		if (this.pendingFills.consume(key) != PendingFills.NOT_A_FILL) {
-			this.statistics.recordFill();
+			this.statistics.recordUncountedFill();
 		}
 		else {
 			wrote(key, canonical);
@@ -274,21 +274,23 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
 		try {
 			boolean[] installed = new boolean[1];
+			boolean[] hadValue = new boolean[1];
 			// Checked and installed under the key's lock: a key invalidation (stamp, then remove) either comes
-			// before the check and is seen, or after the install and removes the value.
+			// before the check and is seen, or after the install and removes the value. Caffeine counts the
+			// compute as a load (success if it leaves a value, failure if not).
 			this.store.asMap().compute(key, (k, current) -> {
 				if (this.generations.movedSince(tick, stripeKey)) {
+					hadValue[0] = current != null;
 					return current;
 				}
 				installed[0] = true;
 				return storeValue;
 			});
 			if (!installed[0]) {
-				this.statistics.recordStaleLoadDiscarded();
+				this.statistics.recordDiscardedCompute(hadValue[0]);
 				return;
 			}
 			this.keys.written(key, canonical);
-			this.statistics.recordFill();
 			discardIfInvalidatedSince(tick, key, canonical, storeValue);
 		}
 		finally {

@@ -14,7 +14,11 @@ public final class NearCacheStatistics {
 
 	private final NearCache cache;
 
-	private final LongAdder fills = new LongAdder();
+	private final LongAdder uncountedFills = new LongAdder();
+
+	private final LongAdder discardedWithValue = new LongAdder();
+
+	private final LongAdder discardedWithoutValue = new LongAdder();
 
 	private final LongAdder fillFailures = new LongAdder();
 
@@ -46,12 +50,13 @@ public final class NearCacheStatistics {
 
 	/** @return values loaded into the cache: {@code get(key, Callable)} loads, async loads and fills after a miss */
 	public long loads() {
-		return caffeineStats().loadSuccessCount() + this.fills.sum();
+		// Fills install through Caffeine's compute, which Caffeine counts as a load; discarded ones are not loads.
+		return caffeineStats().loadSuccessCount() - this.discardedWithValue.sum() + this.uncountedFills.sum();
 	}
 
 	/** @return loads that failed */
 	public long loadFailures() {
-		return caffeineStats().loadFailureCount() + this.fillFailures.sum();
+		return caffeineStats().loadFailureCount() - this.discardedWithoutValue.sum() + this.fillFailures.sum();
 	}
 
 	/** @return keys invalidated by this instance (evict, write, programmatic) */
@@ -84,8 +89,15 @@ public final class NearCacheStatistics {
 		return this.expiryEvictions.sum();
 	}
 
-	void recordFill() {
-		this.fills.increment();
+	/** A fill Caffeine did not see as a load ({@code putIfAbsent}). */
+	void recordUncountedFill() {
+		this.uncountedFills.increment();
+	}
+
+	/** A fill whose compute left the entry as it was, because its key had been invalidated since the miss. */
+	void recordDiscardedCompute(boolean hadValue) {
+		(hadValue ? this.discardedWithValue : this.discardedWithoutValue).increment();
+		this.staleLoadsDiscarded.increment();
 	}
 
 	void recordFillFailure() {
