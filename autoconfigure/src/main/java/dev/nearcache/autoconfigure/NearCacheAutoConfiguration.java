@@ -27,7 +27,7 @@ import dev.nearcache.cache.NearCacheManager;
 @ConditionalOnMissingBean(value = CacheManager.class, ignored = NearCacheManager.class)
 @EnableConfigurationProperties(NearCacheProperties.class)
 @Import({ RedisInvalidationConfiguration.class, LocalOnlyInvalidationConfiguration.class,
-		NearCacheManagerConfiguration.class, CacheFillConfiguration.class })
+		NearCacheManagerConfiguration.class, CacheFillConfiguration.class, TcpKeepAliveConfiguration.class })
 public final class NearCacheAutoConfiguration {
 
 }

@@ -372,6 +372,15 @@ public class NearCacheProperties {
 		 */
 		private Duration maxRetryInterval = Duration.ofSeconds(5);
 
+		/**
+		 * Idle time after which TCP keepalive probes start on the application's Lettuce connections (three
+		 * probes, a third of it apart), so that the operating system also closes a half-open subscription
+		 * connection. Unset: the client's defaults. nearcache's heartbeats detect a dead subscription regardless;
+		 * this changes the socket options of the application's shared Redis client. Needs a transport that
+		 * supports extended keepalive options (epoll, io_uring, or NIO on JDK 11+).
+		 */
+		private @Nullable Duration tcpKeepAliveIdle;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -422,6 +431,14 @@ public class NearCacheProperties {
 
 		public Duration getMaxRetryInterval() {
 			return this.maxRetryInterval;
+		}
+
+		public @Nullable Duration getTcpKeepAliveIdle() {
+			return this.tcpKeepAliveIdle;
+		}
+
+		public void setTcpKeepAliveIdle(@Nullable Duration tcpKeepAliveIdle) {
+			this.tcpKeepAliveIdle = tcpKeepAliveIdle;
 		}
 
 		public void setMaxRetryInterval(Duration maxRetryInterval) {

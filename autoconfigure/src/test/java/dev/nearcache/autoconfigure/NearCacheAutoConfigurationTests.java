@@ -87,6 +87,33 @@ class NearCacheAutoConfigurationTests {
 	// --- defaults ---
 
 	@Test
+	void tcpKeepAliveIdleIsTheClientsDefaultUnlessSetAndKeepsBootsSocketOptions() {
+		this.runner.run((context) -> assertThat(socketOptions(context).getKeepAlive().getIdle())
+			.isEqualTo(io.lettuce.core.SocketOptions.KeepAliveOptions.DEFAULT_IDLE));
+		this.runner.withPropertyValues("nearcache.invalidation.tcp-keep-alive-idle=9s").run((context) -> {
+			io.lettuce.core.SocketOptions options = socketOptions(context);
+			assertThat(options.isKeepAlive()).isTrue();
+			assertThat(options.getKeepAlive().getIdle()).isEqualTo(Duration.ofSeconds(9));
+			assertThat(options.getKeepAlive().getInterval()).isEqualTo(Duration.ofSeconds(3));
+			assertThat(options.getKeepAlive().getCount()).isEqualTo(3);
+			assertThat(options.getConnectTimeout()).isEqualTo(Duration.ofMillis(500));
+		});
+		this.runner.withPropertyValues("nearcache.invalidation.tcp-keep-alive-idle=500ms")
+			.run((context) -> assertThat(context).getFailure()
+				.hasRootCauseInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.rootCause().hasMessageContaining("nearcache.invalidation.tcp-keep-alive-idle"));
+	}
+
+	private static io.lettuce.core.SocketOptions socketOptions(
+			org.springframework.context.ApplicationContext context) {
+		return context.getBean(org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory.class)
+			.getClientConfiguration()
+			.getClientOptions()
+			.orElseThrow()
+			.getSocketOptions();
+	}
+
+	@Test
 	void defaultsGiveNearCacheManagerNamedCacheManager() {
 		this.runner.run((context) -> {
 			assertThat(context).hasNotFailed();
