@@ -270,7 +270,8 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 	private void addInvalidations(List<InvalidationMessage> messages, String cache, List<String> keys) {
 		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, this.instanceId,
 				Long.MAX_VALUE, Long.MAX_VALUE, cache, keys);
-		if (this.codec.encode(message).length <= this.codec.maxMessageSize()) {
+		if (upperBoundOfEncodedSize(cache, keys) <= this.codec.maxMessageSize()
+				|| this.codec.encode(message).length <= this.codec.maxMessageSize()) {
 			messages.add(message);
 		}
 		else if (keys.size() > 1) {
@@ -282,6 +283,15 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 					+ "max-message-size allows; clearing the cache on the other instances instead");
 			messages.add(clear(cache));
 		}
+	}
+
+	/** No character takes more than six bytes in JSON (a unicode escape); spares encoding twice in the common case. */
+	private long upperBoundOfEncodedSize(String cache, List<String> keys) {
+		long size = 128 + 6L * (this.instanceId.length() + cache.length());
+		for (String key : keys) {
+			size += 6L * key.length() + 3;
+		}
+		return size;
 	}
 
 	private InvalidationMessage clear(@Nullable String cache) {

@@ -168,6 +168,22 @@ class MultiInstanceCoherenceTests {
 	}
 
 	@Test
+	void invalidationLargerThanTheMessageLimitIsSplitAndFullyApplied() {
+		List<String> keys = new java.util.ArrayList<>();
+		for (int i = 0; i < 4000; i++) {
+			keys.add("sku-" + "x".repeat(20) + "-" + i);
+		}
+		keys.forEach((key) -> this.b.cache("bulk").put(key, "v"));
+		long applied = this.b.statistics().applied();
+		long oversized = this.b.statistics().dropped(DropReason.OVERSIZED);
+		// Each key is ~30 bytes on the wire: 4,000 of them exceed the 64 KiB limit of one message.
+		this.a.invalidator().invalidateAll("bulk", keys);
+		await().atMost(DEADLINE).until(() -> this.b.cache("bulk").getNativeCache().estimatedSize() == 0);
+		assertThat(this.b.statistics().applied() - applied).isGreaterThan(1);
+		assertThat(this.b.statistics().dropped(DropReason.OVERSIZED)).isEqualTo(oversized);
+	}
+
+	@Test
 	void malformedAndOversizedMessagesAreDroppedAndValidOnesStillApplied() {
 		readEverywhere(20L);
 		String channel = this.a.statistics().channel();
