@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the JMH benchmarks (Maven profile "benchmarks"), runs them and writes docs/benchmarks.md.
 #
-#   benchmarks/run.sh                       # everything, about 15-20 minutes on 2 cores
+#   benchmarks/run.sh                       # everything, about 20-25 minutes on 2 cores
+#   ROUNDS=1 BEFORE_AFTER=0 benchmarks/run.sh  # about 12 minutes (wider errors on the hit path)
 #   ROUNDS=1 ITERATIONS=2 benchmarks/run.sh # a quick look (wide errors)
 #
 # Environment (defaults in brackets):
@@ -11,6 +12,10 @@
 #   TIME [1s]        length of each iteration;     THREADS ["1 2"]
 #   COMPETITORS [1]  0 skips Redisson, JetCache and RedisCacheManager
 #   BEFORE_AFTER [1] 0 skips the NearCache hit path at the commits around "Race-proof loading"
+#   PROXY [1]        0 skips the end-to-end @Cacheable proxy benchmark (nearcache vs CaffeineCacheManager)
+#   INVALIDATION [1] 0 skips publish-to-evicted latency and invalidation throughput (plain main classes, not JMH)
+#   LATENCY_SAMPLES [10000], LATENCY_INTERVAL_US [500]: measured invalidations and the steady send interval
+#   MEMORY [1]       0 skips bytes per entry (JOL)
 #   OUTPUT [docs/benchmarks.md]
 # Needs a JDK 17+, python3 and redis-server on PATH (or REDIS_SERVER=/path/to/redis-server).
 set -euo pipefail
@@ -24,6 +29,11 @@ TIME=${TIME:-1s}
 THREADS=${THREADS:-1 2}
 COMPETITORS=${COMPETITORS:-1}
 BEFORE_AFTER=${BEFORE_AFTER:-1}
+PROXY=${PROXY:-1}
+INVALIDATION=${INVALIDATION:-1}
+LATENCY_SAMPLES=${LATENCY_SAMPLES:-10000}
+LATENCY_INTERVAL_US=${LATENCY_INTERVAL_US:-500}
+MEMORY=${MEMORY:-1}
 OUTPUT=${OUTPUT:-docs/benchmarks.md}
 RESULTS=benchmarks/target/results
 JVM_ARGS="-Xms1g -Xmx1g"
@@ -101,8 +111,37 @@ for round in $(seq 1 "$ROUNDS"); do
 					'RedisCacheBenchmark' -t "$threads" -p keyType=$keyType
 			fi
 		done
+		if [[ $PROXY == 1 ]]; then
+			jmh "$dir/proxy-long-t$threads.json" "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" \
+				'CacheableProxyBenchmark' -t "$threads"
+		fi
 	done
 done
+
+# Not JMH: plain main classes, one JVM each, each starting its own redis-server (see their javadoc).
+main_class() { # main_class <name> <jvm options> <class> <arguments...>
+	local name=$1 opts=$2 class=$3
+	shift 3
+	echo "== $name"
+	uptime > "$RESULTS/load-$name.txt"
+	# shellcheck disable=SC2086
+	java $opts -cp "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" "$class" "$@" > "$RESULTS/$name.log" 2>&1 \
+		|| { tail -40 "$RESULTS/$name.log" >&2; exit 1; }
+}
+if [[ $INVALIDATION == 1 ]]; then
+	main_class latency "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationLatency \
+		"$RESULTS/latency.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+	echo "$LATENCY_INTERVAL_US" > "$RESULTS/latency-interval.txt"
+	# mode:keys:writers:batch:rate (keys/s in all, 0 = unpaced); paced runs last about 2 s each.
+	main_class throughput "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationThroughput \
+		"$RESULTS/throughput.tsv" single:200000:4:1:0 batch:1000000:4:100:0 \
+		single:100000:4:1:50000 single:200000:4:1:100000 single:300000:4:1:150000 single:400000:4:1:200000 \
+		single:600000:4:1:300000 batch:400000:4:100:200000 batch:800000:4:100:400000 batch:1600000:4:100:800000
+fi
+if [[ $MEMORY == 1 ]]; then
+	main_class memory "-Xms2g -Xmx2g -Djdk.attach.allowAttachSelf=true -Djol.magicFieldOffset=true" \
+		dev.nearcache.benchmarks.MemoryFootprint "$RESULTS/memory.tsv" 100000
+fi
 uptime > "$RESULTS/load-end.txt"
 
 echo "== report"

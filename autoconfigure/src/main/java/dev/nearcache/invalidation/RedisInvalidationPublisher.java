@@ -151,8 +151,9 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			thread.interrupt();
 		}
 		if (thread.isAlive() || !this.pending.isEmpty()) {
-			logger.warn("nearcache: invalidations pending at shutdown could not be published within "
-					+ this.shutdownTimeout + "; other instances rely on their TTL (or their reconnect flush) for them");
+			logger.warn("nearcache: invalidations pending at shutdown were not published (Redis did not answer; "
+					+ "waited at most " + this.shutdownTimeout.toMillis() + " ms); other instances rely on their "
+					+ "reconnect flush or their TTL for them");
 		}
 		this.worker = null;
 	}

@@ -54,7 +54,7 @@ public class ProductController {
 
 	@DeleteMapping("/{id}")
 	public ResponseEntity<Void> delete(@PathVariable long id) {
-		return this.service.delete(id) ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
+		return (this.service.delete(id) != null) ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
 	}
 
 	/** Body of {@code POST /products}. */

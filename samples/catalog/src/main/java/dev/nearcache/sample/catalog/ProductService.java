@@ -3,19 +3,23 @@ package dev.nearcache.sample.catalog;
 import java.math.BigDecimal;
 import java.util.List;
 
-import org.springframework.cache.annotation.CacheEvict;
-import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
-import org.springframework.cache.annotation.Caching;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import dev.nearcache.annotation.CacheInvalidate;
+
 /**
- * Reads go through the near caches; writes update this instance's cache and, through nearcache, invalidate the
- * entry on every other instance.
+ * Reads go through the near caches; writes invalidate the entries they change, here and on every other instance,
+ * once their transaction has committed.
  * <p>
- * Two caches: {@code products} by id, and {@code productsByCategory}, cleared on every write because a write may
- * change any category's list.
+ * Two caches: {@code products} by id, and {@code productsByCategory}, the list of one category. A write invalidates
+ * the product and the list of its category.
+ * <p>
+ * Why {@code @CacheInvalidate} rather than Spring's {@code @CachePut}/{@code @CacheEvict} on these
+ * {@code @Transactional} methods: it waits for the commit (and drops the invalidation on a rollback). An
+ * invalidation sent before the commit would let another instance reload the old row in the meantime and keep it
+ * until its TTL. The writer does not cache the new value; the next read on any instance loads it.
  */
 @Service
 public class ProductService {
@@ -28,7 +32,7 @@ public class ProductService {
 
 	/**
 	 * Return a product, or {@code null} when there is none. The {@code null} is cached on purpose: repeated
-	 * requests for an unknown id do not reach the database until {@code nearcache.defaults.null-ttl} expires.
+	 * requests for an unknown id do not reach the database until {@code null-ttl} expires.
 	 */
 	@Cacheable(cacheNames = "products", key = "#id")
 	@Transactional(readOnly = true)
@@ -43,22 +47,23 @@ public class ProductService {
 	}
 
 	/**
-	 * Create a product. Its id may have a cached "not found" (someone asked for it before it existed): the put
-	 * replaces it here, and the other instances drop theirs.
+	 * Create a product. Its id may have a cached "not found" (someone asked for it before it existed), and its
+	 * category's list lacks it: both are invalidated.
 	 */
-	@Caching(put = @CachePut(cacheNames = "products", key = "#result.id"),
-			evict = @CacheEvict(cacheNames = "productsByCategory", allEntries = true))
 	@Transactional
+	@CacheInvalidate(cacheNames = "products", key = "#result.id")
+	@CacheInvalidate(cacheNames = "productsByCategory", key = "#category")
 	public Product create(String name, String category, BigDecimal price) {
 		return this.repository.save(new Product(name, category, price));
 	}
 
 	/**
-	 * Update a product's name and price, or return {@code null} when there is none.
+	 * Update a product's name and price, or return {@code null} when there is none (then nothing changed and
+	 * nothing is invalidated).
 	 */
-	@Caching(put = @CachePut(cacheNames = "products", key = "#result.id", unless = "#result == null"),
-			evict = @CacheEvict(cacheNames = "productsByCategory", allEntries = true))
 	@Transactional
+	@CacheInvalidate(cacheNames = "products", key = "#id", unless = "#result == null")
+	@CacheInvalidate(cacheNames = "productsByCategory", key = "#result.category", unless = "#result == null")
 	public Product update(long id, String name, BigDecimal price) {
 		Product product = this.repository.findById(id).orElse(null);
 		if (product == null) {
@@ -66,23 +71,23 @@ public class ProductService {
 		}
 		product.setName(name);
 		product.setPrice(price);
-		// Flushed now so that the returned (and cached) product carries its new version and timestamp.
+		// Flushed now so that the returned product carries its new version and timestamp.
 		return this.repository.saveAndFlush(product);
 	}
 
 	/**
 	 * Delete a product.
-	 * @return whether there was one
+	 * @return the deleted product, or {@code null} when there was none
 	 */
-	@Caching(evict = { @CacheEvict(cacheNames = "products", key = "#id"),
-			@CacheEvict(cacheNames = "productsByCategory", allEntries = true) })
 	@Transactional
-	public boolean delete(long id) {
-		if (!this.repository.existsById(id)) {
-			return false;
+	@CacheInvalidate(cacheNames = "products", key = "#id", unless = "#result == null")
+	@CacheInvalidate(cacheNames = "productsByCategory", key = "#result.category", unless = "#result == null")
+	public Product delete(long id) {
+		Product product = this.repository.findById(id).orElse(null);
+		if (product != null) {
+			this.repository.delete(product);
 		}
-		this.repository.deleteById(id);
-		return true;
+		return product;
 	}
 
 }

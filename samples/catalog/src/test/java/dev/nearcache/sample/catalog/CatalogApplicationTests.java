@@ -1,6 +1,8 @@
 package dev.nearcache.sample.catalog;
 
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -12,11 +14,16 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import org.springframework.web.client.RestClient;
+
+import dev.nearcache.sample.catalog.SharedDatabaseConfiguration.SharedDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.clearInvocations;
@@ -25,7 +32,8 @@ import static org.mockito.Mockito.verify;
 
 /**
  * Runs the catalog without Redis: {@code nearcache.invalidation.enabled=false} makes every cache local-only,
- * which is all a single-instance test needs.
+ * which is all a single-instance test needs. The database is the default shared one (an H2 TCP server this
+ * instance hosts), on a free port.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "nearcache.invalidation.enabled=false")
 class CatalogApplicationTests {
@@ -36,10 +44,20 @@ class CatalogApplicationTests {
 	@Autowired
 	private CacheManager cacheManager;
 
+	@Autowired
+	private SharedDatabase database;
+
 	@MockitoSpyBean
 	private ProductRepository repository;
 
 	private RestClient client;
+
+	@DynamicPropertySource
+	static void database(DynamicPropertyRegistry registry) throws IOException {
+		int port = TestRedis.freePort();
+		registry.add("spring.datasource.url",
+				() -> "jdbc:h2:tcp://localhost:" + port + "/mem:catalog-tests;DB_CLOSE_DELAY=-1");
+	}
 
 	@BeforeEach
 	void setUp() {
@@ -51,6 +69,11 @@ class CatalogApplicationTests {
 			.build();
 		this.cacheManager.getCacheNames().forEach((name) -> this.cacheManager.getCache(name).clear());
 		clearInvocations(this.repository);
+	}
+
+	@Test
+	void databaseIsHostedByTheFirstInstance() {
+		assertThat(this.database.hosting()).isTrue();
 	}
 
 	@Test
@@ -67,8 +90,11 @@ class CatalogApplicationTests {
 	}
 
 	@Test
-	void updateIsReadBack() {
+	void updateInvalidatesTheProductAndItsCategoryAndIsReadBack() {
 		assertThat(get(2).getBody()).containsEntry("name", "French press");
+		assertThat(this.client.get().uri("/products?category=kitchen").retrieve().toEntity(List.class).getBody())
+			.hasSize(3);
+		assertThat(this.cacheManager.getCache("productsByCategory").get("kitchen")).isNotNull();
 
 		ResponseEntity<Map> updated = this.client.put()
 			.uri("/products/{id}", 2)
@@ -77,12 +103,14 @@ class CatalogApplicationTests {
 			.retrieve()
 			.toEntity(Map.class);
 		assertThat(updated.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(products().get(2L)).isNull();
+		assertThat(this.cacheManager.getCache("productsByCategory").get("kitchen")).isNull();
 
 		ResponseEntity<Map> read = get(2);
 		assertThat(read.getStatusCode()).isEqualTo(HttpStatus.OK);
 		assertThat(read.getBody()).containsEntry("name", "French press XL").containsEntry("price", 34.90);
-		// Once by the first read, once by the update; the read after the update is the cached result of the update.
-		verify(this.repository, times(2)).findById(2L);
+		// The first read, the update, and the read after it: @CacheInvalidate evicts, the next read loads.
+		verify(this.repository, times(3)).findById(2L);
 	}
 
 	@Test
@@ -114,6 +142,53 @@ class CatalogApplicationTests {
 		assertThat(this.client.delete().uri("/products/{id}", nextId).retrieve().toBodilessEntity().getStatusCode())
 			.isEqualTo(HttpStatus.NO_CONTENT);
 		assertThat(get(nextId).getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(this.client.delete().uri("/products/{id}", nextId).retrieve().toBodilessEntity().getStatusCode())
+			.isEqualTo(HttpStatus.NOT_FOUND);
+	}
+
+	@Test
+	void actuatorReadsAreOpen() {
+		assertThat(this.client.get().uri("/actuator/nearcache").retrieve().toEntity(Map.class).getBody())
+			.containsEntry("state", "LOCAL_ONLY");
+		assertThat(status("GET", "/actuator/nearcache/products", null)).isEqualTo(HttpStatus.OK);
+		assertThat(status("GET", "/actuator/caches", null)).isEqualTo(HttpStatus.OK);
+	}
+
+	@Test
+	void actuatorWritesNeedTheOpsUser() {
+		get(1);
+		assertThat(status("POST", "/actuator/nearcache/products", null)).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(status("POST", "/actuator/nearcache/products", "ops:wrong")).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(status("DELETE", "/actuator/nearcache", null)).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(status("DELETE", "/actuator/caches", null)).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(products().get(1L)).isNotNull();
+
+		assertThat(status("POST", "/actuator/nearcache/products", "ops:ops")).isEqualTo(HttpStatus.OK);
+		assertThat(products().get(1L)).isNull();
+		assertThat(status("DELETE", "/actuator/nearcache", "ops:ops")).isEqualTo(HttpStatus.OK);
+	}
+
+	@Test
+	void readinessGroupContainsNearcache() {
+		ResponseEntity<Map> readiness = this.client.get().uri("/actuator/health/readiness").retrieve().toEntity(Map.class);
+
+		assertThat(readiness.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(readiness.getBody()).containsEntry("status", "UP");
+		assertThat((Map<String, Object>) readiness.getBody().get("components")).containsKeys("nearcache",
+				"readinessState");
+	}
+
+	private HttpStatus status(String method, String uri, String credentials) {
+		RestClient.RequestBodySpec request = this.client.method(HttpMethod.valueOf(method)).uri(uri).headers((headers) -> {
+			if (credentials != null) {
+				String[] user = credentials.split(":");
+				headers.setBasicAuth(user[0], user[1]);
+			}
+		});
+		if (method.equals("POST")) {
+			request.contentType(MediaType.APPLICATION_JSON).body("{\"key\":\"1\"}");
+		}
+		return HttpStatus.valueOf(request.retrieve().toBodilessEntity().getStatusCode().value());
 	}
 
 	private ResponseEntity<Map> get(long id) {

@@ -1,0 +1,200 @@
+package dev.nearcache.benchmarks;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.nearcache.benchmarks.support.KeySpace;
+import dev.nearcache.cache.CacheFillAdvisor;
+import dev.nearcache.cache.InvalidationPublisher;
+import dev.nearcache.cache.KeyCanonicalizer;
+import dev.nearcache.cache.NearCacheManager;
+import dev.nearcache.cache.NearCacheSettings;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import org.springframework.aop.Advisor;
+import org.springframework.aop.framework.Advised;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.annotation.AnnotationCacheOperationSource;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+
+/**
+ * A warm hit end to end through a {@code @Cacheable} proxy: {@code Catalog.find(Long)} on a Spring context with
+ * {@code @EnableCaching} and either nearcache (its {@link NearCacheManager}, local only, plus the
+ * {@link CacheFillAdvisor} the starter registers around every {@code @Cacheable} method, ordered as the starter
+ * orders it) or Spring's {@link CaffeineCacheManager} over the same Caffeine settings (maximum size 100,000, five
+ * minutes after write, statistics). Long keys, uniform, all 10,000 present; the method body never runs after
+ * the warm-up (checked).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class CacheableProxyBenchmark {
+
+	@Param({ "nearcache", "caffeineCacheManager", "nearcacheWithoutFillAdvisor" })
+	public String cacheManager;
+
+	private AnnotationConfigApplicationContext context;
+
+	private KeySpace keySpace;
+
+	private Catalog catalog;
+
+	@Setup(Level.Trial)
+	public void start() {
+		this.keySpace = KeySpace.create("long", "uniform");
+		this.context = new AnnotationConfigApplicationContext();
+		this.context.register(Catalog.class, switch (this.cacheManager) {
+			case "nearcache" -> NearCacheConfig.class;
+			case "nearcacheWithoutFillAdvisor" -> NearCacheManagerOnlyConfig.class;
+			default -> CaffeineConfig.class;
+		});
+		this.context.refresh();
+		this.catalog = this.context.getBean(Catalog.class);
+		boolean fillAdvisor = false;
+		for (Advisor advisor : ((Advised) this.catalog).getAdvisors()) {
+			fillAdvisor |= advisor instanceof CacheFillAdvisor;
+		}
+		if (fillAdvisor != this.cacheManager.equals("nearcache")) {
+			throw new IllegalStateException("CacheFillAdvisor applied: " + fillAdvisor);
+		}
+		Object[] keys = this.keySpace.keys();
+		Map<Object, byte[]> values = new HashMap<>();
+		for (int i = 0; i < keys.length; i++) {
+			values.put(keys[i], KeySpace.value(i));
+		}
+		this.catalog.values(values);
+		for (Object key : keys) {
+			this.catalog.find((Long) key);
+		}
+		long loads = this.catalog.loads();
+		for (Object key : keys) {
+			this.catalog.find((Long) key);
+		}
+		if (loads != keys.length || this.catalog.loads() != loads) {
+			throw new IllegalStateException("Not warm: " + loads + " then " + this.catalog.loads());
+		}
+	}
+
+	@TearDown(Level.Trial)
+	public void stop() {
+		if (this.catalog.loads() != KeySpace.KEYS) {
+			throw new IllegalStateException("Misses during the run: " + (this.catalog.loads() - KeySpace.KEYS));
+		}
+		this.context.close();
+	}
+
+	@Benchmark
+	public byte[] find(Cursor cursor) {
+		return this.catalog.find((Long) this.keySpace.key(cursor.next++));
+	}
+
+	/** Where one thread is in the key sequence; threads start at different places. */
+	@State(Scope.Thread)
+	public static class Cursor {
+
+		int next = ThreadLocalRandom.current().nextInt();
+
+	}
+
+	/** The cached service. */
+	public static class Catalog {
+
+		final AtomicLong loads = new AtomicLong();
+
+		volatile Map<Object, byte[]> values;
+
+		// Through the proxy (a CGLIB subclass whose own fields are unused): methods, not fields.
+		public void values(Map<Object, byte[]> values) {
+			this.values = values;
+		}
+
+		public long loads() {
+			return this.loads.get();
+		}
+
+		@Cacheable("bench")
+		public byte[] find(Long id) {
+			this.loads.incrementAndGet();
+			return this.values.get(id);
+		}
+
+	}
+
+	/**
+	 * Diagnosis only: nearcache's cache manager without the starter's fill advisor (not a supported setup: every
+	 * {@code @Cacheable} fill would then be broadcast as a write), to split the proxy cost between the two.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class NearCacheManagerOnlyConfig {
+
+		@Bean
+		CacheManager cacheManager() {
+			return nearCacheManager();
+		}
+
+	}
+
+	static CacheManager nearCacheManager() {
+		NearCacheSettings settings = new NearCacheSettings("bench", SpringCacheHitBenchmark.TTL,
+				SpringCacheHitBenchmark.NULL_TTL, SpringCacheHitBenchmark.MAXIMUM_SIZE, true, true);
+		return new NearCacheManager(settings, java.util.List.of(settings), true, new KeyCanonicalizer(),
+				InvalidationPublisher.NONE);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class NearCacheConfig {
+
+		@Bean
+		CacheManager cacheManager() {
+			return nearCacheManager();
+		}
+
+		/** As CacheFillConfiguration registers it: one step outside Spring's cache advisor (default order). */
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static CacheFillAdvisor nearCacheFillAdvisor() {
+			return new CacheFillAdvisor(new AnnotationCacheOperationSource(false),
+					() -> org.springframework.core.Ordered.LOWEST_PRECEDENCE);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class CaffeineConfig {
+
+		@Bean
+		CacheManager cacheManager() {
+			CaffeineCacheManager manager = new CaffeineCacheManager("bench");
+			manager.setCaffeine(Caffeine.newBuilder()
+				.maximumSize(SpringCacheHitBenchmark.MAXIMUM_SIZE)
+				.expireAfterWrite(SpringCacheHitBenchmark.TTL)
+				.recordStats());
+			return manager;
+		}
+
+	}
+
+}
