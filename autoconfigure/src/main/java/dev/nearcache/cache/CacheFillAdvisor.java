@@ -70,10 +70,15 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 	}
 
 	private @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
-		FillScope scope = FillScope.open();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
 		boolean closeLater = false;
 		try {
 			Object result = invocation.proceed();
+			FillScope scope = frames.at(level);
+			if (scope == null) {
+				return result;
+			}
 			if (result instanceof CompletableFuture<?> future) {
 				closeLater = true;
 				future.whenComplete((value, failure) -> scope.close());
@@ -85,8 +90,8 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 			return result;
 		}
 		finally {
-			scope.detach();
-			if (!closeLater) {
+			FillScope scope = frames.exit(level);
+			if (scope != null && !closeLater) {
 				scope.close();
 			}
 		}

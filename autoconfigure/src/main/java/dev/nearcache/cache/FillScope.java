@@ -1,6 +1,7 @@
 package dev.nearcache.cache;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -10,33 +11,29 @@ import org.jspecify.annotations.Nullable;
  * interceptor. Misses inside it are registered as {@link PendingFills pending fills}, so the {@code put} that
  * follows is recognised as a fill and not broadcast.
  * <p>
- * The scope is visible to its thread only between {@link #open} and {@link #detach} (always in a
- * {@code finally}), so a pooled thread never carries it into a later request. Its registrations are withdrawn
- * by {@link #close}, when the read's result is complete: at once for plain results, on completion for
- * {@code CompletableFuture} and reactive results.
+ * A read costs nothing on a hit: each thread keeps one small stack of the reads it is inside
+ * ({@link Frames}), and a scope object is created only when a read misses. A frame is visible only between
+ * {@link Frames#enter} and {@link Frames#exit} (always in a {@code finally}), so a pooled thread never carries a
+ * scope into a later request. A scope's registrations are withdrawn by {@link #close}, when the read's result is
+ * complete: at once for plain results, on completion for {@code CompletableFuture} and reactive results.
  */
 final class FillScope {
 
-	private static final ThreadLocal<FillScope> CURRENT = new ThreadLocal<>();
-
-	private final @Nullable FillScope previous;
+	private static final ThreadLocal<Frames> FRAMES = ThreadLocal.withInitial(Frames::new);
 
 	private final List<Held> held = new ArrayList<>(1);
 
 	private boolean closed;
 
-	private FillScope(@Nullable FillScope previous) {
-		this.previous = previous;
+	private FillScope() {
 	}
 
 	/**
-	 * Open a scope on the current thread.
-	 * @return the scope, to be {@link #detach detached} in a {@code finally} on this thread
+	 * Return the current thread's stack of reads.
+	 * @return the frames, one object per thread
 	 */
-	static FillScope open() {
-		FillScope scope = new FillScope(CURRENT.get());
-		CURRENT.set(scope);
-		return scope;
+	static Frames frames() {
+		return FRAMES.get();
 	}
 
 	/**
@@ -46,7 +43,7 @@ final class FillScope {
 	 * @param tick the cache's invalidation tick at the miss
 	 */
 	static void missed(PendingFills fills, Object key, long tick) {
-		FillScope scope = CURRENT.get();
+		FillScope scope = FRAMES.get().current(true);
 		if (scope != null) {
 			scope.hold(fills, key, tick);
 		}
@@ -59,18 +56,8 @@ final class FillScope {
 	 * @return the tick recorded at this thread's miss, or {@link PendingFills#NOT_A_FILL}
 	 */
 	static long consumeOwn(PendingFills fills, Object key) {
-		FillScope scope = CURRENT.get();
+		FillScope scope = FRAMES.get().current(false);
 		return (scope != null) ? scope.take(fills, key) : PendingFills.NOT_A_FILL;
-	}
-
-	/** Stop being the current thread's scope; restores the enclosing scope, if any. */
-	void detach() {
-		if (this.previous != null) {
-			CURRENT.set(this.previous);
-		}
-		else {
-			CURRENT.remove();
-		}
 	}
 
 	/** Withdraw every registration this read made and did not fill. Idempotent, callable from any thread. */
@@ -121,6 +108,64 @@ final class FillScope {
 	}
 
 	private record Held(PendingFills fills, Object key, PendingFills.Registration registration) {
+	}
+
+	/**
+	 * The reads one thread is inside, innermost last; each slot holds the scope of that read once it missed.
+	 */
+	static final class Frames {
+
+		private FillScope[] scopes = new FillScope[4];
+
+		private int depth;
+
+		/**
+		 * Enter a read.
+		 * @return its level, to pass to {@link #exit}
+		 */
+		int enter() {
+			if (this.depth == this.scopes.length) {
+				this.scopes = Arrays.copyOf(this.scopes, this.depth * 2);
+			}
+			this.scopes[this.depth] = null;
+			return this.depth++;
+		}
+
+		/**
+		 * Return the scope of the read at a level, if it missed.
+		 * @param level the level from {@link #enter}
+		 * @return the scope, or {@code null}
+		 */
+		@Nullable FillScope at(int level) {
+			return this.scopes[level];
+		}
+
+		/**
+		 * Leave a read (and any inner one an exception skipped).
+		 * @param level the level from {@link #enter}
+		 * @return the scope of the read, if it missed
+		 */
+		@Nullable FillScope exit(int level) {
+			FillScope scope = this.scopes[level];
+			for (int i = level; i < this.depth; i++) {
+				this.scopes[i] = null;
+			}
+			this.depth = level;
+			return scope;
+		}
+
+		private @Nullable FillScope current(boolean create) {
+			if (this.depth == 0) {
+				return null;
+			}
+			FillScope scope = this.scopes[this.depth - 1];
+			if (scope == null && create) {
+				scope = new FillScope();
+				this.scopes[this.depth - 1] = scope;
+			}
+			return scope;
+		}
+
 	}
 
 }

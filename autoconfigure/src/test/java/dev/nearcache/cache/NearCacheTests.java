@@ -418,17 +418,38 @@ class NearCacheTests {
 		assertThat(this.publisher.events()).isEmpty();
 	}
 
+	private static void closeIfMissed(FillScope scope) {
+		if (scope != null) {
+			scope.close();
+		}
+	}
+
+	@Test
+	void hitInsideFillScopeCreatesNoScope() {
+		NearCache cache = cache();
+		cache.put(42L, "value");
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
+		try {
+			assertThat(cache.get(42L)).isNotNull();
+			assertThat(frames.at(level)).as("no scope object on a hit").isNull();
+		}
+		finally {
+			frames.exit(level);
+		}
+	}
+
 	@Test
 	void putThatFillsAMissInsideFillScopeIsNotBroadcast() {
 		NearCache cache = cache();
-		FillScope scope = FillScope.open();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
 		try {
 			assertThat(cache.get(42L)).isNull();
 			cache.put(42L, "filled");
 		}
 		finally {
-			scope.detach();
-			scope.close();
+			closeIfMissed(frames.exit(level));
 		}
 		assertThat(cache.get(42L, String.class)).isEqualTo("filled");
 		assertThat(this.publisher.events()).isEmpty();
@@ -438,14 +459,14 @@ class NearCacheTests {
 	@Test
 	void putOfAnotherKeyInsideFillScopeIsBroadcast() {
 		NearCache cache = cache();
-		FillScope scope = FillScope.open();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
 		try {
 			assertThat(cache.get(42L)).isNull();
 			cache.put(43L, "write");
 		}
 		finally {
-			scope.detach();
-			scope.close();
+			closeIfMissed(frames.exit(level));
 		}
 		assertThat(this.publisher.events()).containsExactly(Event.keys("products", "43"));
 		assertThat(cache.pendingFillCount()).isZero();
@@ -454,13 +475,13 @@ class NearCacheTests {
 	@Test
 	void putAfterFillScopeClosedIsBroadcast() {
 		NearCache cache = cache();
-		FillScope scope = FillScope.open();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
 		try {
 			assertThat(cache.get(42L)).isNull();
 		}
 		finally {
-			scope.detach();
-			scope.close();
+			closeIfMissed(frames.exit(level));
 		}
 		cache.put(42L, "write");
 		assertThat(this.publisher.events()).containsExactly(Event.keys("products", "42"));
