@@ -111,14 +111,6 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		this.pending.wakeUp();
 	}
 
-	/**
-	 * Return the sequence number of the last message published.
-	 * @return the current {@code seq}
-	 */
-	public long currentSeq() {
-		return this.seq.get();
-	}
-
 	@Override
 	public void start() {
 		if (this.worker != null) {
