@@ -5,10 +5,14 @@
     publish.py clear products                # clear one cache on every instance
     publish.py clear                         # clear every cache on every instance
 
+Set NEARCACHE_SECRET (nearcache.security.signing.secret of the application) to sign the messages.
+
 Speaks Redis' protocol over a plain socket, so it needs nothing but Python 3. With redis-py, the publish is
 one line: redis.Redis().publish(channel, message). Prints how many instances received each message.
 """
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -23,7 +27,17 @@ def message(type_, origin, cache=None, keys=None):
         body["cache"] = cache
     if keys is not None:
         body["keys"] = [str(key) for key in keys]  # keys are always JSON strings, in canonical form
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return signed(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+
+
+def signed(body):
+    """The message itself, or, with a secret, a signed envelope around its exact bytes."""
+    secret = os.environ.get("NEARCACHE_SECRET")
+    if not secret:
+        return body.encode("utf-8")
+    sig = hmac.new(secret.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
+    envelope = {"v": 1, "type": "signed", "sig": sig, "body": body}
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def invalidations(origin, cache, keys):

@@ -64,7 +64,7 @@ class NearCacheManagerConfiguration {
 			throw new InvalidConfigurationPropertyValueException("nearcache.invalidation.max-message-size",
 					properties.getInvalidation().getMaxMessageSize(), "Must be between 256B and 2GB; the default is 64KB");
 		}
-		return new InvalidationCodec((int) maxMessageSize);
+		return new InvalidationCodec((int) maxMessageSize, MessageSigningFactory.create(properties.getSecurity().getSigning()));
 	}
 
 	@Bean

@@ -58,6 +58,8 @@ public class NearCacheProperties {
 
 	private final Heartbeat heartbeat = new Heartbeat();
 
+	private final Security security = new Security();
+
 	private final Degraded degraded = new Degraded();
 
 	public boolean isEnabled() {
@@ -106,6 +108,10 @@ public class NearCacheProperties {
 
 	public Keys getKeys() {
 		return this.keys;
+	}
+
+	public Security getSecurity() {
+		return this.security;
 	}
 
 	public Heartbeat getHeartbeat() {
@@ -464,6 +470,83 @@ public class NearCacheProperties {
 
 		public void setToStringTypes(List<String> toStringTypes) {
 			this.toStringTypes = toStringTypes;
+		}
+
+	}
+
+	/**
+	 * Protection of the invalidation channel.
+	 */
+	public static class Security {
+
+		private final Signing signing = new Signing();
+
+		public Signing getSigning() {
+			return this.signing;
+		}
+
+	}
+
+	/**
+	 * HMAC-SHA256 signing of invalidation messages, for a Redis that others can publish on.
+	 */
+	public static class Signing {
+
+		/**
+		 * Secret that signs every message sent and must have signed every message received (at least 32 bytes;
+		 * e.g. 'openssl rand -base64 32'). Unset: messages are neither signed nor verified.
+		 */
+		private @Nullable String secret;
+
+		/**
+		 * Second secret also accepted on received messages but never used to sign, for rotating the secret
+		 * without dropping messages: first add the new secret here everywhere, then swap the two, then remove
+		 * this one.
+		 */
+		private @Nullable String previousSecret;
+
+		/**
+		 * How far the timestamp of a signed message may be from this instance's clock, either way; older
+		 * messages are dropped as replays. Must cover clock differences between hosts.
+		 */
+		private Duration maxAge = Duration.ofSeconds(60);
+
+		/**
+		 * Whether unsigned messages are still applied while a secret is set, for switching a running fleet to
+		 * signing one instance at a time. Leave false otherwise: it lets anyone publish again.
+		 */
+		private boolean acceptUnsigned;
+
+		public @Nullable String getSecret() {
+			return this.secret;
+		}
+
+		public void setSecret(@Nullable String secret) {
+			this.secret = secret;
+		}
+
+		public @Nullable String getPreviousSecret() {
+			return this.previousSecret;
+		}
+
+		public void setPreviousSecret(@Nullable String previousSecret) {
+			this.previousSecret = previousSecret;
+		}
+
+		public Duration getMaxAge() {
+			return this.maxAge;
+		}
+
+		public void setMaxAge(Duration maxAge) {
+			this.maxAge = maxAge;
+		}
+
+		public boolean isAcceptUnsigned() {
+			return this.acceptUnsigned;
+		}
+
+		public void setAcceptUnsigned(boolean acceptUnsigned) {
+			this.acceptUnsigned = acceptUnsigned;
 		}
 
 	}

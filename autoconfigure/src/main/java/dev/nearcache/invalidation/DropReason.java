@@ -24,6 +24,21 @@ public enum DropReason {
 	UNKNOWN_TYPE("unknown-type"),
 
 	/**
+	 * Not a {@code signed} envelope while signing is on ({@code nearcache.security.signing.secret}) and unsigned
+	 * messages are not accepted.
+	 */
+	UNSIGNED("unsigned"),
+
+	/** A {@code signed} envelope whose signature no configured secret produced. */
+	BAD_SIGNATURE("bad-signature"),
+
+	/**
+	 * A signed message whose {@code ts} is further from this instance's clock than
+	 * {@code nearcache.security.signing.max-age}: replayed, or sent by a host with a wrong clock.
+	 */
+	EXPIRED("expired"),
+
+	/**
 	 * Received faster than it could be applied; the receive queue was full. Every cache is cleared afterwards,
 	 * since the dropped message may have been an invalidation.
 	 */

@@ -23,21 +23,40 @@ import tools.jackson.databind.node.ObjectNode;
  * Decoding never throws: every input is either a message or a {@link DropReason}. The size limit is checked
  * before parsing, the parser refuses deep nesting and duplicate fields, and keys are read as strings only;
  * nothing in a message can name a Java type.
+ * <p>
+ * With {@link MessageSigning} every message is written as a {@code signed} envelope, {@code {"v":1,"type":"signed",
+ * "sig":"<hex HMAC>","body":"<v1 message>"}}, and received messages must be such envelopes with a valid signature
+ * and a fresh {@code ts} (unless unsigned ones are still accepted). Without it, an envelope's body is applied
+ * unverified, so that instances can be switched to signing one at a time.
  */
 public final class InvalidationCodec {
 
 	private static final int MAX_NESTING_DEPTH = 8;
 
+	static final String SIGNED_TYPE = "signed";
+
 	private final JsonMapper mapper;
 
 	private final int maxMessageSize;
 
+	private final @Nullable MessageSigning signing;
+
 	/**
-	 * Create a codec.
+	 * Create a codec for unsigned messages.
 	 * @param maxMessageSize the largest message, in bytes, that is read or written
 	 */
 	public InvalidationCodec(int maxMessageSize) {
+		this(maxMessageSize, null);
+	}
+
+	/**
+	 * Create a codec.
+	 * @param maxMessageSize the largest message, in bytes, that is read or written
+	 * @param signing how messages are signed and verified, or {@code null} for unsigned messages
+	 */
+	public InvalidationCodec(int maxMessageSize, @Nullable MessageSigning signing) {
 		this.maxMessageSize = maxMessageSize;
+		this.signing = signing;
 		JsonFactory factory = JsonFactory.builder()
 			.streamReadConstraints(StreamReadConstraints.builder()
 				.maxNestingDepth(MAX_NESTING_DEPTH)
@@ -58,11 +77,42 @@ public final class InvalidationCodec {
 	}
 
 	/**
-	 * Write a message.
+	 * Return whether written messages are signed (and received ones must be).
+	 * @return whether signing is on
+	 */
+	public boolean isSigning() {
+		return this.signing != null;
+	}
+
+	/**
+	 * Bound the written size of a message from a bound of its unsigned size.
+	 * @param unsignedSize an upper bound of the unsigned message's size in bytes
+	 * @return an upper bound of the size {@link #encode} returns
+	 */
+	public long upperBoundOfEncodedSize(long unsignedSize) {
+		// As a JSON string, each byte of the body takes at most two: '"' and '\\' are escaped, nothing else is.
+		return (this.signing != null) ? 2 * unsignedSize + 128 : unsignedSize;
+	}
+
+	/**
+	 * Write a message, signed if signing is on.
 	 * @param message the message
 	 * @return its JSON bytes (UTF-8)
 	 */
 	public byte[] encode(InvalidationMessage message) {
+		byte[] body = encodeUnsigned(message);
+		if (this.signing == null) {
+			return body;
+		}
+		ObjectNode envelope = this.mapper.createObjectNode();
+		envelope.put("v", InvalidationMessage.VERSION);
+		envelope.put("type", SIGNED_TYPE);
+		envelope.put("sig", this.signing.sign(body));
+		envelope.put("body", new String(body, StandardCharsets.UTF_8));
+		return this.mapper.writeValueAsBytes(envelope);
+	}
+
+	private byte[] encodeUnsigned(InvalidationMessage message) {
 		ObjectNode json = this.mapper.createObjectNode();
 		json.put("v", InvalidationMessage.VERSION);
 		json.put("type", message.type().wireName());
@@ -97,6 +147,57 @@ public final class InvalidationCodec {
 		if (bytes.length > this.maxMessageSize) {
 			return Decoded.dropped(DropReason.OVERSIZED);
 		}
+		JsonNode json = parse(bytes);
+		if (json == null) {
+			return Decoded.dropped(DropReason.MALFORMED);
+		}
+		if (isEnvelope(json)) {
+			return decodeEnvelope(json);
+		}
+		if (this.signing != null && !this.signing.acceptUnsigned()) {
+			return Decoded.dropped(DropReason.UNSIGNED);
+		}
+		return decode(json);
+	}
+
+	private Decoded decodeEnvelope(JsonNode envelope) {
+		JsonNode signature = envelope.get("sig");
+		JsonNode body = envelope.get("body");
+		if (isAbsent(signature) || isAbsent(body)) {
+			return Decoded.dropped(DropReason.MISSING_FIELD);
+		}
+		if (!signature.isString() || !body.isString()) {
+			return Decoded.dropped(DropReason.INVALID_FIELD);
+		}
+		byte[] bodyBytes = body.stringValue().getBytes(StandardCharsets.UTF_8);
+		if (this.signing != null && !this.signing.verify(bodyBytes, signature.stringValue())) {
+			return Decoded.dropped(DropReason.BAD_SIGNATURE);
+		}
+		JsonNode json = parse(bodyBytes);
+		if (json == null) {
+			return Decoded.dropped(DropReason.MALFORMED);
+		}
+		if (isEnvelope(json)) {
+			return Decoded.dropped(DropReason.INVALID_FIELD);
+		}
+		Decoded decoded = decode(json);
+		InvalidationMessage message = decoded.message();
+		if (message == null || this.signing == null) {
+			return decoded;
+		}
+		if (message.timestamp() == null) {
+			return Decoded.dropped(DropReason.MISSING_FIELD);
+		}
+		return this.signing.isFresh(message.timestamp()) ? decoded : Decoded.dropped(DropReason.EXPIRED);
+	}
+
+	private static boolean isEnvelope(JsonNode json) {
+		JsonNode type = json.get("type");
+		return type != null && type.isString() && SIGNED_TYPE.equals(type.stringValue());
+	}
+
+	/** Parse an object, or return {@code null} for anything else, whatever is wrong with it. */
+	private @Nullable JsonNode parse(byte[] bytes) {
 		JsonNode json;
 		try {
 			// Strict UTF-8 first: Jackson's decoder accepts overlong forms and unpaired surrogates.
@@ -107,16 +208,10 @@ public final class InvalidationCodec {
 				.toString();
 			json = this.mapper.readTree(text);
 		}
-		catch (CharacterCodingException ex) {
-			return Decoded.dropped(DropReason.MALFORMED);
+		catch (CharacterCodingException | JacksonException | IllegalArgumentException ex) {
+			return null;
 		}
-		catch (JacksonException | IllegalArgumentException ex) {
-			return Decoded.dropped(DropReason.MALFORMED);
-		}
-		if (json == null || !json.isObject()) {
-			return Decoded.dropped(DropReason.MALFORMED);
-		}
-		return decode(json);
+		return (json != null && json.isObject()) ? json : null;
 	}
 
 	private Decoded decode(JsonNode json) {

@@ -263,7 +263,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 	private void addInvalidations(List<InvalidationMessage> messages, String cache, List<String> keys) {
 		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, this.instanceId,
 				Long.MAX_VALUE, Long.MAX_VALUE, cache, keys);
-		if (upperBoundOfEncodedSize(cache, keys) <= this.codec.maxMessageSize()
+		if (this.codec.upperBoundOfEncodedSize(upperBoundOfUnsignedSize(cache, keys)) <= this.codec.maxMessageSize()
 				|| this.codec.encode(message).length <= this.codec.maxMessageSize()) {
 			messages.add(message);
 		}
@@ -279,7 +279,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 	}
 
 	/** No character takes more than six bytes in JSON (a unicode escape); spares encoding twice in the common case. */
-	private long upperBoundOfEncodedSize(String cache, List<String> keys) {
+	private long upperBoundOfUnsignedSize(String cache, List<String> keys) {
 		long size = 128 + 6L * (this.instanceId.length() + cache.length());
 		for (String key : keys) {
 			size += 6L * key.length() + 3;
