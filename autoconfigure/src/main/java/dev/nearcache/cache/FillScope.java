@@ -41,11 +41,13 @@ final class FillScope {
 	 * @param fills the pending fills of the cache that missed
 	 * @param key the key that missed
 	 * @param tick the cache's invalidation tick at the miss
+	 * @param async whether the read's put may come from another thread ({@code retrieve}), so that its
+	 * registration must be shared
 	 */
-	static void missed(PendingFills fills, Object key, long tick) {
+	static void missed(PendingFills fills, Object key, long tick, boolean async) {
 		FillScope scope = FRAMES.get().current(true);
 		if (scope != null) {
-			scope.hold(fills, key, tick);
+			scope.hold(fills, key, tick, async);
 		}
 	}
 
@@ -91,19 +93,20 @@ final class FillScope {
 			return PendingFills.NOT_A_FILL;
 		}
 		if (!fills.withdraw(key, own.registration())) {
-			// Another put took it from the pool (an asynchronous fill): take any, as that put would have.
+			// Another thread's put took this shared registration (an asynchronous fill): take any, as that put
+			// would have.
 			long tick = fills.consume(key);
 			return (tick != PendingFills.NOT_A_FILL) ? Math.min(tick, own.registration().tick) : own.registration().tick;
 		}
 		return own.registration().tick;
 	}
 
-	private void hold(PendingFills fills, Object key, long tick) {
+	private void hold(PendingFills fills, Object key, long tick, boolean shared) {
 		synchronized (this) {
 			if (this.closed) {
 				return;
 			}
-			this.held.add(new Held(fills, key, fills.register(key, tick)));
+			this.held.add(new Held(fills, key, fills.register(key, tick, shared)));
 		}
 	}
 

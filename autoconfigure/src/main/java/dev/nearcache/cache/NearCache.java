@@ -140,7 +140,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public @Nullable ValueWrapper get(Object key) {
 		Object value = this.store.getIfPresent(key);
 		if (value == null) {
-			FillScope.missed(this.pendingFills, key, this.generations.current());
+			FillScope.missed(this.pendingFills, key, this.generations.current(), false);
 			return null;
 		}
 		return toValueWrapper(value);
@@ -180,7 +180,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
 		Object value = this.store.getIfPresent(key);
 		if (value == null) {
-			FillScope.missed(this.pendingFills, key, this.generations.current());
+			FillScope.missed(this.pendingFills, key, this.generations.current(), true);
 			return null;
 		}
 		return CompletableFuture.completedFuture(isAllowNullValues() ? toValueWrapper(value) : fromStoreValue(value));
@@ -251,18 +251,47 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
 		String canonical = this.keys.beforeWrite(key);
 		Object storeValue = toStoreValue(value);
+		long fillTick = FillScope.consumeOwn(this.pendingFills, key);
+		if (fillTick == PendingFills.NOT_A_FILL) {
+			fillTick = this.pendingFills.consume(key);
+		}
+		if (fillTick != PendingFills.NOT_A_FILL) {
+			return fillIfAbsent(key, canonical, storeValue, fillTick);
+		}
+		// A write, as in put(): loads that started before it must not overwrite it with what they read.
+		this.generations.invalidating(stripeKey(key, canonical));
 		Object existing = this.store.asMap().putIfAbsent(key, storeValue);
 		if (existing != null) {
 			return toValueWrapper(existing);
 		}
 		this.keys.written(key, canonical);
-		if (this.pendingFills.consume(key) != PendingFills.NOT_A_FILL) {
-			this.statistics.recordUncountedFill();
-		}
-		else {
-			wrote(key, canonical);
-		}
+		wrote(key, canonical);
 		return null;
+	}
+
+	/**
+	 * {@link #fill} for {@code putIfAbsent}: the same checks before and after installing, around Caffeine's own
+	 * {@code putIfAbsent} so that an existing value is left alone and returned.
+	 */
+	private @Nullable ValueWrapper fillIfAbsent(Object key, @Nullable String canonical, Object storeValue, long tick) {
+		LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
+		try {
+			if (this.generations.movedSince(tick, stripeKey(key, canonical))) {
+				this.statistics.recordStaleLoadDiscarded();
+				return null;
+			}
+			Object existing = this.store.asMap().putIfAbsent(key, storeValue);
+			if (existing != null) {
+				return toValueWrapper(existing);
+			}
+			this.statistics.recordUncountedFill();
+			this.keys.written(key, canonical);
+			discardIfInvalidatedSince(tick, key, canonical, storeValue);
+			return null;
+		}
+		finally {
+			this.loadsInFlight.end(load);
+		}
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.nearcache.cache;
 
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -8,13 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * fill that follows the miss, not a write: it is not broadcast, and it is installed only if the key was not
  * invalidated since the miss (see {@link InvalidationGenerations}).
  * <p>
- * A put on the thread that missed takes its own registration through its {@link FillScope}. Spring puts the
- * result of an asynchronous {@code @Cacheable} method from whichever thread completes it, so such a put cannot
- * say which miss it fills: it takes any registration of the key and the <em>oldest</em> tick registered for
- * the key since its registrations last ran out, which is never newer than the tick of its own miss. The scope
- * that made a registration withdraws it when the read ends, so a registration never outlives its read and
- * cannot swallow a later write. If reads of one key race with a direct write of that key, the write may take
- * a read's registration; that read's own put then broadcasts, so an invalidation still follows the write.
+ * A put on the thread that missed takes its own registration through its {@link FillScope}; the registrations
+ * of synchronous reads ({@code get} misses) are <em>private</em>: only that thread can take them, so a direct
+ * write of the key on another thread ({@code @CachePut}) is never mistaken for their fill — it stays a write,
+ * is broadcast, and moves the key's tick so that the read's older load is discarded.
+ * <p>
+ * Spring puts the result of an asynchronous {@code @Cacheable} method from whichever thread completes it, so
+ * such a put cannot say which miss it fills: the registrations of {@code retrieve} misses are <em>shared</em>,
+ * and a put on another thread takes any shared registration of the key and the <em>oldest</em> tick registered
+ * for the key since its registrations last ran out, which is never newer than the tick of its own miss. The
+ * scope that made a registration withdraws it when the read ends, so a registration never outlives its read and
+ * cannot swallow a later write. A direct write racing with an asynchronous read of the same key may still take
+ * the read's shared registration: it is then installed as a fill and not broadcast (see consistency.md).
  */
 final class PendingFills {
 
@@ -28,11 +34,18 @@ final class PendingFills {
 
 	private final ConcurrentHashMap<Object, Pool> byKey = new ConcurrentHashMap<>();
 
-	Registration register(Object key, long tick) {
+	/**
+	 * Register a miss.
+	 * @param key the key that missed
+	 * @param tick the cache's invalidation tick at the miss
+	 * @param shared whether a put on another thread may take it (asynchronous reads)
+	 * @return the registration, for its owner to take or withdraw
+	 */
+	Registration register(Object key, long tick, boolean shared) {
 		if (this.byKey.size() > PRUNE_THRESHOLD) {
 			prune();
 		}
-		Registration registration = new Registration(System.nanoTime(), tick);
+		Registration registration = new Registration(System.nanoTime(), tick, shared);
 		this.byKey.compute(key, (k, pool) -> {
 			Pool registrations = (pool != null) ? pool : new Pool();
 			registrations.add(registration);
@@ -42,7 +55,7 @@ final class PendingFills {
 	}
 
 	/**
-	 * Take one live registration of the key, if any, for a put that cannot name its own.
+	 * Take one live shared registration of the key, if any, for a put that cannot name its own.
 	 * @param key the key being put
 	 * @return the oldest invalidation tick registered for the key, or {@link #NOT_A_FILL}
 	 */
@@ -53,9 +66,14 @@ final class PendingFills {
 		long[] tick = { NOT_A_FILL };
 		long now = System.nanoTime();
 		this.byKey.computeIfPresent(key, (k, pool) -> {
-			Registration registration;
-			while ((registration = pool.queue.poll()) != null) {
-				if (now - registration.createdNanos < MAX_AGE_NANOS) {
+			Iterator<Registration> registrations = pool.queue.iterator();
+			while (registrations.hasNext()) {
+				Registration registration = registrations.next();
+				boolean live = now - registration.createdNanos < MAX_AGE_NANOS;
+				if (!live || registration.shared) {
+					registrations.remove();
+				}
+				if (live && registration.shared) {
 					tick[0] = pool.oldestTick;
 					break;
 				}
@@ -113,9 +131,12 @@ final class PendingFills {
 
 		final long tick;
 
-		private Registration(long createdNanos, long tick) {
+		private final boolean shared;
+
+		private Registration(long createdNanos, long tick, boolean shared) {
 			this.createdNanos = createdNanos;
 			this.tick = tick;
+			this.shared = shared;
 		}
 
 	}

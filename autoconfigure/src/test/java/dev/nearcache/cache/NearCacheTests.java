@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.cache.Cache.ValueWrapper;
 import org.springframework.cache.interceptor.SimpleKey;
@@ -454,6 +456,77 @@ class NearCacheTests {
 		assertThat(cache.get(42L, String.class)).isEqualTo("filled");
 		assertThat(this.publisher.events()).isEmpty();
 		assertThat(cache.pendingFillCount()).isZero();
+	}
+
+	@Test
+	void putIfAbsentThatFillsAMissIsNotBroadcast() {
+		NearCache cache = cache();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
+		try {
+			assertThat(cache.get(42L)).isNull();
+			assertThat(cache.putIfAbsent(42L, "filled")).isNull();
+		}
+		finally {
+			closeIfMissed(frames.exit(level));
+		}
+		assertThat(cache.get(42L, String.class)).isEqualTo("filled");
+		assertThat(this.publisher.events()).isEmpty();
+	}
+
+	@Test
+	void putIfAbsentFillOfAKeyInvalidatedSinceTheMissIsDiscarded() {
+		NearCache cache = cache();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
+		try {
+			assertThat(cache.get(42L)).isNull();
+			// The row changed elsewhere while this instance was loading the old one.
+			cache.applyRemoteInvalidation(List.of("42"));
+			assertThat(cache.putIfAbsent(42L, "loaded before the change")).isNull();
+		}
+		finally {
+			closeIfMissed(frames.exit(level));
+		}
+		assertThat(cache.get(42L)).isNull();
+		assertThat(this.publisher.events()).isEmpty();
+	}
+
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void writeOnAnotherThreadDuringAMissIsBroadcastAndTheOlderLoadDiscarded(boolean putIfAbsent) {
+		NearCache cache = cache();
+		FillScope.Frames frames = FillScope.frames();
+		int level = frames.enter();
+		try {
+			assertThat(cache.get(42L)).isNull();
+			// A @CachePut on another thread writes the key while this read is loading the old row.
+			Thread writer = new Thread(() -> {
+				if (putIfAbsent) {
+					cache.putIfAbsent(42L, "written");
+				}
+				else {
+					cache.put(42L, "written");
+				}
+			});
+			writer.start();
+			joinQuietly(writer);
+			cache.put(42L, "loaded before the write");
+		}
+		finally {
+			closeIfMissed(frames.exit(level));
+		}
+		assertThat(cache.get(42L, String.class)).isEqualTo("written");
+		assertThat(this.publisher.events()).as("the write, not the fill").containsExactly(Event.keys("products", "42"));
+	}
+
+	private static void joinQuietly(Thread thread) {
+		try {
+			thread.join(10_000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test
