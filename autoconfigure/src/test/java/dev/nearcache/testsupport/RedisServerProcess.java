@@ -114,7 +114,7 @@ public final class RedisServerProcess implements AutoCloseable {
 	 * Starts a server with the binary bundled in the embedded-redis jar, ignoring
 	 * {@code PATH}, so the fallback can be tested on machines that have Redis installed.
 	 */
-	static RedisServerProcess startEmbedded() {
+	public static RedisServerProcess startEmbedded() {
 		return startWith(EmbeddedBinary.path(), EmbeddedBinary.path() + " (embedded-redis " + EmbeddedBinary.resource()
 				+ ")");
 	}
@@ -122,7 +122,7 @@ public final class RedisServerProcess implements AutoCloseable {
 	/**
 	 * Whether the embedded-redis jar ships a binary for this OS and architecture.
 	 */
-	static boolean embeddedBinaryAvailable() {
+	public static boolean embeddedBinaryAvailable() {
 		return EmbeddedBinary.resource() != null;
 	}
 
