@@ -1,5 +1,7 @@
 package dev.nearcache.autoconfigure;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -20,7 +22,9 @@ import org.springframework.util.ClassUtils;
  */
 final class InvalidationConnection implements DisposableBean {
 
-	private static final String LETTUCE_FACTORY = "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory";
+	private static final Log logger = LogFactory.getLog(InvalidationConnection.class);
+
+	private static final String LETTUCE = "io.lettuce.core.RedisClient";
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -45,7 +49,7 @@ final class InvalidationConnection implements DisposableBean {
 		}
 		String property = (redis.getUsername() != null) ? "nearcache.redis.username" : "nearcache.redis.password";
 		Object shown = (redis.getUsername() != null) ? redis.getUsername() : "******";
-		if (!ClassUtils.isPresent(LETTUCE_FACTORY, InvalidationConnection.class.getClassLoader())
+		if (!ClassUtils.isPresent(LETTUCE, InvalidationConnection.class.getClassLoader())
 				|| !LettuceCheck.isLettuce(application)) {
 			throw new InvalidConfigurationPropertyValueException(property, shown,
 					"A separate nearcache connection needs Lettuce, but the application's connection factory is a "
@@ -55,6 +59,8 @@ final class InvalidationConnection implements DisposableBean {
 		}
 		SeparateLettuceConnectionFactory separate = SeparateLettuceConnectionFactory.create(application, redis,
 				property, shown, beanFactory);
+		logger.info("nearcache: publishing and subscribing on a Redis connection of its own, as user '"
+				+ ((redis.getUsername() != null) ? redis.getUsername() : "default") + "' (nearcache.redis.*)");
 		return new InvalidationConnection(separate.connectionFactory(), separate);
 	}
 
