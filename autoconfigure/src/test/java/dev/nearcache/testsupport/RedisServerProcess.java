@@ -120,6 +120,14 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	/**
+	 * The binary bundled in the embedded-redis jar (Redis 6.2), extracted once per JVM, for fixtures that start
+	 * it with other options (e.g. {@link TlsRedisServer}).
+	 */
+	public static Path embeddedExecutable() {
+		return EmbeddedBinary.path();
+	}
+
+	/**
 	 * Whether the embedded-redis jar ships a binary for this OS and architecture.
 	 */
 	public static boolean embeddedBinaryAvailable() {

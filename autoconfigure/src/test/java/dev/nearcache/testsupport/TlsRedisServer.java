@@ -18,9 +18,12 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -33,9 +36,11 @@ import org.junit.jupiter.api.Assumptions;
  * certificate authority and a server certificate (for {@code 127.0.0.1} and {@code localhost}) generated for
  * the occasion with the JDK's {@code keytool}, so that nothing but a JDK and a TLS-enabled Redis is needed.
  * <p>
- * Only the {@code redis-server} on {@code PATH} is tried (Debian's is built with TLS); the embedded-redis binary
- * is not. {@link #startOrSkip()} skips the calling test, with the reason, if there is no TLS-capable Redis.
- * Clients verify the server against {@link #caCertificate()}; client certificates are not required.
+ * {@link #startOrSkip()} runs the {@code redis-server} on {@code PATH} (Debian's is built with TLS),
+ * {@link #startEmbeddedOrSkip()} the embedded-redis binary (Redis 6.2, built with TLS but linked against the
+ * system's OpenSSL); either skips the calling test, with the reason, if that binary is missing or cannot do TLS
+ * here. Clients verify the server against {@link #caCertificate()}; client certificates are not required. Each
+ * server has a temp dir (certificates, log), deleted on {@link #close()}.
  */
 public final class TlsRedisServer implements AutoCloseable {
 
@@ -63,17 +68,34 @@ public final class TlsRedisServer implements AutoCloseable {
 	 */
 	public static TlsRedisServer startOrSkip() {
 		Optional<Path> executable = redisServerOnPath();
-		Assumptions.assumeTrue(executable.isPresent(), "no redis-server on PATH (the embedded one has no TLS)");
+		Assumptions.assumeTrue(executable.isPresent(), "no redis-server on PATH");
+		return start(executable.get());
+	}
+
+	/**
+	 * Like {@link #startOrSkip()}, with the Redis 6.2 binary bundled in the embedded-redis jar.
+	 * @return a server that has answered {@code PING} over TLS
+	 */
+	public static TlsRedisServer startEmbeddedOrSkip() {
+		Assumptions.assumeTrue(RedisServerProcess.embeddedBinaryAvailable(),
+				"the embedded-redis jar has no binary for this OS and architecture");
+		return start(RedisServerProcess.embeddedExecutable());
+	}
+
+	private static TlsRedisServer start(Path executable) {
 		Path workDir;
+		Path certificates = Certificates.dir();
 		try {
 			workDir = Files.createTempDirectory("tls-redis-server-");
-			generateCertificates(workDir);
+			for (String file : List.of("ca.crt", "server.crt", "server.key")) {
+				Files.copy(certificates.resolve(file), workDir.resolve(file));
+			}
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Could not generate certificates", ex);
+			throw new UncheckedIOException("Could not copy the certificates", ex);
 		}
 		int port = freePort();
-		List<String> command = List.of(executable.get().toString(), "--port", "0", "--tls-port", String.valueOf(port),
+		List<String> command = List.of(executable.toString(), "--port", "0", "--tls-port", String.valueOf(port),
 				"--bind", HOST, "--tls-cert-file", workDir.resolve("server.crt").toString(), "--tls-key-file",
 				workDir.resolve("server.key").toString(), "--tls-ca-cert-file", workDir.resolve("ca.crt").toString(),
 				"--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", workDir.toString(),
@@ -87,7 +109,7 @@ public final class TlsRedisServer implements AutoCloseable {
 				.start();
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Could not execute " + executable.get(), ex);
+			throw new UncheckedIOException("Could not execute " + executable, ex);
 		}
 		TlsRedisServer server = new TlsRedisServer(workDir, port, process);
 		Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "tls-redis-server-reaper"));
@@ -98,12 +120,13 @@ public final class TlsRedisServer implements AutoCloseable {
 			}
 			sleep(50);
 		}
-		server.close();
+		boolean exited = !process.isAlive();
 		String output = read(log);
-		Assumptions.assumeFalse(output.contains("TLS") && (output.contains("not supported")
-				|| output.contains("Bad directive") || output.contains("Unrecognized")),
-				"redis-server on PATH was built without TLS: " + output.strip());
-		throw new IllegalStateException("TLS redis-server did not answer PING over TLS on port " + port + ":\n" + output);
+		server.close();
+		String lower = output.toLowerCase(Locale.ROOT);
+		Assumptions.assumeFalse(exited && (lower.contains("tls") || lower.contains("libssl")),
+				executable + " cannot serve TLS here: " + output.strip());
+		throw new IllegalStateException(executable + " did not answer PING over TLS on port " + port + ":\n" + output);
 	}
 
 	public String host() {
@@ -143,6 +166,7 @@ public final class TlsRedisServer implements AutoCloseable {
 			this.process.destroyForcibly();
 			Thread.currentThread().interrupt();
 		}
+		deleteRecursively(this.workDir);
 	}
 
 	private boolean pingOverTls() {
@@ -177,6 +201,38 @@ public final class TlsRedisServer implements AutoCloseable {
 			}
 		}
 		return true;
+	}
+
+	private static void deleteRecursively(Path dir) {
+		try (Stream<Path> files = Files.walk(dir)) {
+			files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
+		}
+		catch (IOException | UncheckedIOException ex) {
+			// best effort: a temp dir
+		}
+	}
+
+	/** The certificates, generated once per JVM (keytool takes seconds) and deleted when it exits. */
+	private static final class Certificates {
+
+		private static @org.jspecify.annotations.Nullable Path dir;
+
+		static synchronized Path dir() {
+			if (dir == null) {
+				try {
+					Path generated = Files.createTempDirectory("tls-redis-certificates-");
+					Runtime.getRuntime()
+						.addShutdownHook(new Thread(() -> deleteRecursively(generated), "tls-certificates-reaper"));
+					generateCertificates(generated);
+					dir = generated;
+				}
+				catch (IOException ex) {
+					throw new UncheckedIOException("Could not generate certificates", ex);
+				}
+			}
+			return dir;
+		}
+
 	}
 
 	/**
