@@ -1,6 +1,7 @@
 package dev.nearcache.autoconfigure;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 
@@ -100,6 +101,28 @@ class InvalidationConnectionTests {
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("nearcache.redis.username")
 				.hasMessageContaining("master/replica"));
+	}
+
+	@Test
+	void aConnectionFactoryOtherThanLettuceIsRefusedWithTheProperty() {
+		this.runner.withBean("redisConnectionFactory", RedisConnectionFactory.class, InvalidationConnectionTests::notLettuce)
+			.withPropertyValues("nearcache.redis.username=nearcache")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("nearcache.redis.username")
+				.hasMessageContaining("needs Lettuce"));
+	}
+
+	/** A connection factory of another client (as Jedis's would be), never asked for a connection here. */
+	private static RedisConnectionFactory notLettuce() {
+		return (RedisConnectionFactory) Proxy.newProxyInstance(InvalidationConnectionTests.class.getClassLoader(),
+				new Class<?>[] { RedisConnectionFactory.class }, (proxy, method, arguments) -> switch (method.getName()) {
+					case "toString" -> "OtherClientConnectionFactory";
+					case "hashCode" -> System.identityHashCode(proxy);
+					case "equals" -> proxy == arguments[0];
+					default -> throw new UnsupportedOperationException(method.getName());
+				});
 	}
 
 	private static int unusedPort() {
