@@ -50,9 +50,10 @@ class RedisInvalidationConfiguration {
 		requirePositive("nearcache.invalidation.max-pending-keys", invalidation.getMaxPendingKeys());
 		requirePositive("nearcache.heartbeat.interval", properties.getHeartbeat().getInterval());
 		requirePositive("nearcache.invalidation.publish-timeout", invalidation.getPublishTimeout());
-		return new RedisInvalidationPublisher(connection.connectionFactory(), statistics.channel(), statistics.instanceId(), codec,
-				statistics, invalidation.getPublishTimeout(), invalidation.getShutdownTimeout(),
-				invalidation.getMaxPendingKeys(), properties.getHeartbeat().getInterval());
+		return new RedisInvalidationPublisher(connection.connectionFactory(), statistics.channel(),
+				statistics.instanceId(), codec, statistics, invalidation.getPublishTimeout(),
+				invalidation.getShutdownTimeout(), invalidation.getMaxPendingKeys(),
+				properties.getHeartbeat().getInterval());
 	}
 
 	@Bean
@@ -80,8 +81,8 @@ class RedisInvalidationConfiguration {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
 		requirePositive("nearcache.invalidation.receive-queue-capacity", invalidation.getReceiveQueueCapacity());
 		Duration checkInterval = window(properties).dividedBy(3);
-		return new RedisInvalidationSubscriber(connection.connectionFactory(), statistics.channel(), applier, monitor, statistics,
-				invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
+		return new RedisInvalidationSubscriber(connection.connectionFactory(), statistics.channel(), applier, monitor,
+				statistics, invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
 	}
 
 	private static Duration window(NearCacheProperties properties) {

@@ -23,7 +23,8 @@ import org.springframework.util.ClassUtils;
  */
 final class SeparateLettuceConnectionFactory implements DisposableBean {
 
-	private static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
+	private static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure."
+			+ "DataRedisConnectionDetails";
 
 	private final LettuceConnectionFactory connectionFactory;
 

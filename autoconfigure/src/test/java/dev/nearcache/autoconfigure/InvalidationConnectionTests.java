@@ -1,6 +1,7 @@
 package dev.nearcache.autoconfigure;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
@@ -105,7 +106,8 @@ class InvalidationConnectionTests {
 
 	@Test
 	void aConnectionFactoryOtherThanLettuceIsRefusedWithTheProperty() {
-		this.runner.withBean("redisConnectionFactory", RedisConnectionFactory.class, InvalidationConnectionTests::notLettuce)
+		this.runner
+			.withBean("redisConnectionFactory", RedisConnectionFactory.class, InvalidationConnectionTests::notLettuce)
 			.withPropertyValues("nearcache.redis.username=nearcache")
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
@@ -116,13 +118,14 @@ class InvalidationConnectionTests {
 
 	/** A connection factory of another client (as Jedis's would be), never asked for a connection here. */
 	private static RedisConnectionFactory notLettuce() {
+		InvocationHandler handler = (proxy, method, arguments) -> switch (method.getName()) {
+			case "toString" -> "OtherClientConnectionFactory";
+			case "hashCode" -> System.identityHashCode(proxy);
+			case "equals" -> proxy == arguments[0];
+			default -> throw new UnsupportedOperationException(method.getName());
+		};
 		return (RedisConnectionFactory) Proxy.newProxyInstance(InvalidationConnectionTests.class.getClassLoader(),
-				new Class<?>[] { RedisConnectionFactory.class }, (proxy, method, arguments) -> switch (method.getName()) {
-					case "toString" -> "OtherClientConnectionFactory";
-					case "hashCode" -> System.identityHashCode(proxy);
-					case "equals" -> proxy == arguments[0];
-					default -> throw new UnsupportedOperationException(method.getName());
-				});
+				new Class<?>[] { RedisConnectionFactory.class }, handler);
 	}
 
 	private static int unusedPort() {

@@ -31,8 +31,8 @@ import static org.awaitility.Awaitility.await;
  * nearcache needs no more of Redis than {@link #ACL_RULES} allow (PUBLISH, SUBSCRIBE, UNSUBSCRIBE and PING on its
  * one channel): two instances whose nearcache connection logs in as a user with exactly these rights stay
  * coherent, Redis's ACL log records no command or channel nearcache was refused (removing {@code +ping} or
- * {@code +unsubscribe} makes it record one), and the user really is that restricted. {@code docs/security.md} quotes the rules; keep the two in
- * step.
+ * {@code +unsubscribe} makes it record one), and the user really is that restricted. {@code docs/security.md}
+ * quotes the rules; keep the two in step.
  */
 class LeastPrivilegeTests {
 

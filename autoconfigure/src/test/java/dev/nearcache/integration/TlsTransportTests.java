@@ -19,9 +19,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * The invalidation channel works over TLS (with the Redis on PATH, and with the embedded Redis 6.2), configured
  * the Spring Boot way: an SSL bundle ({@code spring.ssl.bundle.pem.*}) that trusts the test's certificate
- * authority, named by {@code spring.data.redis.ssl.bundle}. The server has no plaintext port. One instance shares the application's
- * connection, the other has a separate one as a restricted ACL user ({@code nearcache.redis.username}), which
- * proves that the separate connection inherits the application's SSL settings.
+ * authority, named by {@code spring.data.redis.ssl.bundle}. The server has no plaintext port. One instance shares
+ * the application's connection, the other has a separate one as a restricted ACL user
+ * ({@code nearcache.redis.username}), which proves that the separate connection inherits the application's SSL
+ * settings.
  */
 class TlsTransportTests {
 

@@ -254,9 +254,9 @@ public final class TlsRedisServer implements AutoCloseable {
 				server.load(in, STORE_PASSWORD.toCharArray());
 			}
 			PrivateKey key = (PrivateKey) server.getKey("server", STORE_PASSWORD.toCharArray());
+			Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
 			Files.writeString(dir.resolve("server.key"), "-----BEGIN PRIVATE KEY-----\n"
-					+ Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-					+ "\n-----END PRIVATE KEY-----\n");
+					+ pem.encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
 		}
 		catch (GeneralSecurityException ex) {
 			throw new IllegalStateException("Could not read the generated server key", ex);
