@@ -62,6 +62,8 @@ public class NearCacheProperties {
 
 	private final Degraded degraded = new Degraded();
 
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -120,6 +122,47 @@ public class NearCacheProperties {
 
 	public Degraded getDegraded() {
 		return this.degraded;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	/**
+	 * Credentials of a Redis connection of nearcache's own, e.g. for a Redis ACL user allowed only nearcache's
+	 * channel.
+	 */
+	public static class Redis {
+
+		/**
+		 * Login user of nearcache's own Redis connection. When it or 'nearcache.redis.password' is set, nearcache
+		 * publishes and subscribes on a connection of its own, to the same Redis as the application's connection
+		 * factory (same host, sentinel or cluster nodes, SSL and timeouts) but with these credentials; otherwise it
+		 * shares the application's connection factory.
+		 */
+		private @Nullable String username;
+
+		/**
+		 * Login password of nearcache's own Redis connection (see 'nearcache.redis.username').
+		 */
+		private @Nullable String password;
+
+		public @Nullable String getUsername() {
+			return this.username;
+		}
+
+		public void setUsername(@Nullable String username) {
+			this.username = username;
+		}
+
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
 	}
 
 	/**

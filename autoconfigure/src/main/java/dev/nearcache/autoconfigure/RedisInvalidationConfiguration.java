@@ -2,6 +2,7 @@ package dev.nearcache.autoconfigure;
 
 import java.time.Duration;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -23,9 +24,10 @@ import dev.nearcache.invalidation.RedisInvalidationPublisher;
 import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 
 /**
- * The Redis pub/sub transport, on the application's own {@link RedisConnectionFactory}. nearcache never defines
- * a second connection factory bean: it would make Spring Boot's single-candidate conditions back off the
- * application's Redis template and listener container.
+ * The Redis pub/sub transport, on the application's own {@link RedisConnectionFactory}, or on a connection of
+ * nearcache's own with its own credentials ({@code nearcache.redis.*}, see {@link InvalidationConnection}).
+ * nearcache never defines a second connection factory bean: it would make Spring Boot's single-candidate
+ * conditions back off the application's Redis template and listener container.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ RedisConnectionFactory.class, RedisMessageListenerContainer.class })
@@ -34,16 +36,24 @@ import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 class RedisInvalidationConfiguration {
 
 	@Bean
+	@ConditionalOnMissingBean
+	InvalidationConnection nearCacheInvalidationConnection(RedisConnectionFactory connectionFactory,
+			NearCacheProperties properties, BeanFactory beanFactory) {
+		return InvalidationConnection.of(connectionFactory, properties.getRedis(), beanFactory);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean(InvalidationPublisher.class)
-	RedisInvalidationPublisher nearCacheInvalidationPublisher(RedisConnectionFactory connectionFactory,
+	RedisInvalidationPublisher nearCacheInvalidationPublisher(InvalidationConnection connection,
 			NearCacheProperties properties, InvalidationCodec codec, InvalidationStatistics statistics) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
 		requirePositive("nearcache.invalidation.max-pending-keys", invalidation.getMaxPendingKeys());
 		requirePositive("nearcache.heartbeat.interval", properties.getHeartbeat().getInterval());
 		requirePositive("nearcache.invalidation.publish-timeout", invalidation.getPublishTimeout());
-		return new RedisInvalidationPublisher(connectionFactory, statistics.channel(), statistics.instanceId(), codec,
-				statistics, invalidation.getPublishTimeout(), invalidation.getShutdownTimeout(),
-				invalidation.getMaxPendingKeys(), properties.getHeartbeat().getInterval());
+		return new RedisInvalidationPublisher(connection.connectionFactory(), statistics.channel(),
+				statistics.instanceId(), codec, statistics, invalidation.getPublishTimeout(),
+				invalidation.getShutdownTimeout(), invalidation.getMaxPendingKeys(),
+				properties.getHeartbeat().getInterval());
 	}
 
 	@Bean
@@ -65,14 +75,14 @@ class RedisInvalidationConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RedisInvalidationSubscriber nearCacheInvalidationSubscriber(RedisConnectionFactory connectionFactory,
+	RedisInvalidationSubscriber nearCacheInvalidationSubscriber(InvalidationConnection connection,
 			InvalidationApplier applier, ChannelMonitor monitor, InvalidationStatistics statistics,
 			NearCacheProperties properties) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
 		requirePositive("nearcache.invalidation.receive-queue-capacity", invalidation.getReceiveQueueCapacity());
 		Duration checkInterval = window(properties).dividedBy(3);
-		return new RedisInvalidationSubscriber(connectionFactory, statistics.channel(), applier, monitor, statistics,
-				invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
+		return new RedisInvalidationSubscriber(connection.connectionFactory(), statistics.channel(), applier, monitor,
+				statistics, invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
 	}
 
 	private static Duration window(NearCacheProperties properties) {

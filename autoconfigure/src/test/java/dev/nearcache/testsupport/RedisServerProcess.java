@@ -114,15 +114,23 @@ public final class RedisServerProcess implements AutoCloseable {
 	 * Starts a server with the binary bundled in the embedded-redis jar, ignoring
 	 * {@code PATH}, so the fallback can be tested on machines that have Redis installed.
 	 */
-	static RedisServerProcess startEmbedded() {
+	public static RedisServerProcess startEmbedded() {
 		return startWith(EmbeddedBinary.path(), EmbeddedBinary.path() + " (embedded-redis " + EmbeddedBinary.resource()
 				+ ")");
 	}
 
 	/**
+	 * The binary bundled in the embedded-redis jar (Redis 6.2), extracted once per JVM, for fixtures that start
+	 * it with other options (e.g. {@link TlsRedisServer}).
+	 */
+	public static Path embeddedExecutable() {
+		return EmbeddedBinary.path();
+	}
+
+	/**
 	 * Whether the embedded-redis jar ships a binary for this OS and architecture.
 	 */
-	static boolean embeddedBinaryAvailable() {
+	public static boolean embeddedBinaryAvailable() {
 		return EmbeddedBinary.resource() != null;
 	}
 
