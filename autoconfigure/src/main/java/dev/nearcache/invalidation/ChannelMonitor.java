@@ -23,7 +23,9 @@ import dev.nearcache.cache.NearCacheManager;
  * cached while degraded and go back to normal.</li>
  * </ul>
  * Flushes from one incident are coalesced: leaving the degraded mode does not flush again if a flush already
- * happened since the current subscription was established. Every flush resets the sequence baselines, so the
+ * happened since the current subscription was established, and re-subscriptions while the channel is unproven
+ * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
+ * heartbeat that proves the last one. Every flush resets the sequence baselines, so the
  * jump that a reconnect causes is not flushed twice. State changes are logged, never individual messages.
  */
 public class ChannelMonitor {
@@ -53,6 +55,8 @@ public class ChannelMonitor {
 	private long lastFlushNanos = Long.MIN_VALUE;
 
 	private long degradedSinceNanos;
+
+	private boolean reconnectLogged;
 
 	/**
 	 * Create a monitor.
@@ -92,11 +96,23 @@ public class ChannelMonitor {
 			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
 					+ this.statistics.instanceId() + "'");
 		}
-		else {
+		else if (this.statistics.state() == TransportState.SUBSCRIBED) {
 			this.statistics.recordReconnect();
 			flush(FlushReason.RECONNECT);
 			logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was lost; "
 					+ "cleared every cache, since invalidations published meanwhile were missed");
+		}
+		else {
+			// Unproven (degraded or still connecting): a failover can re-subscribe several times before one
+			// subscription holds. The flush waits for the heartbeat that proves the subscription
+			// (ownHeartbeat), which clears everything cached until then: one flush however many re-subscriptions.
+			this.statistics.recordReconnect();
+			this.statistics.recordCoalescedFlush();
+			if (!this.reconnectLogged) {
+				this.reconnectLogged = true;
+				logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was "
+						+ "lost; every cache is cleared once a heartbeat proves the subscription");
+			}
 		}
 		this.heartbeatNow.run();
 	}
@@ -116,6 +132,7 @@ public class ChannelMonitor {
 			return;
 		}
 		this.cacheManager.restore();
+		this.reconnectLogged = false;
 		if (this.lastFlushNanos < this.subscribedSinceNanos) {
 			flush(FlushReason.RECOVERED);
 		}
