@@ -24,9 +24,12 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisClusterTests {
 
-	/** What docs/scaling.md tells users to set for a cluster; plus fast detection for the test. */
-	static final String[] CLUSTER_PROPERTIES = { "spring.data.redis.lettuce.cluster.refresh.adaptive=true",
-			"spring.data.redis.lettuce.cluster.refresh.period=1s", "nearcache.heartbeat.interval=250ms",
+	/** What docs/scaling.md tells users to set for a cluster. */
+	static final String[] TOPOLOGY_REFRESH = { "spring.data.redis.lettuce.cluster.refresh.adaptive=true",
+			"spring.data.redis.lettuce.cluster.refresh.period=1s" };
+
+	/** Fast detection, so that a failover test takes seconds. */
+	static final String[] FAST_DETECTION = { "nearcache.heartbeat.interval=250ms",
 			"nearcache.heartbeat.window=1s", "nearcache.degraded.ttl=1s", "nearcache.invalidation.publish-timeout=500ms",
 			"spring.data.redis.timeout=1s" };
 
@@ -48,13 +51,14 @@ class RedisClusterTests {
 			CatalogTestApplication.database.put(id, "v0");
 		}
 		for (int i = 0; i < 3; i++) {
-			this.instances.add(startInstance());
+			this.instances.add(startInstance(TOPOLOGY_REFRESH));
 		}
 		await().atMost(RECOVERY).until(() -> this.instances.stream().allMatch(Instance::subscribed));
 	}
 
-	private Instance startInstance() {
-		List<String> properties = new ArrayList<>(List.of(CLUSTER_PROPERTIES));
+	private Instance startInstance(String... overrides) {
+		List<String> properties = new ArrayList<>(List.of(FAST_DETECTION));
+		properties.addAll(List.of(overrides));
 		properties.add("spring.data.redis.cluster.nodes=" + this.cluster.nodesProperty());
 		// host/port are ignored once cluster nodes are set; Instance.start needs some port.
 		return Instance.start(this.cluster.nodes().get(0).port(), properties.toArray(String[]::new));
@@ -84,6 +88,21 @@ class RedisClusterTests {
 
 	@Test
 	void primaryKilledMidRunLeavesNoStaleReadAfterFailover() {
+		killPrimaryMidRun();
+	}
+
+	@Test
+	void withoutTopologyRefreshTheFailoverStillLeavesNoStaleRead() {
+		this.instances.forEach(Instance::close);
+		this.instances.clear();
+		for (int i = 0; i < 3; i++) {
+			this.instances.add(startInstance());
+		}
+		await().atMost(RECOVERY).until(() -> this.instances.stream().allMatch(Instance::subscribed));
+		killPrimaryMidRun();
+	}
+
+	private void killPrimaryMidRun() {
 		String channel = this.instances.get(0).statistics().channel();
 		// Kill the primary most subscriptions are on, so the failover cuts subscriptions, not only publishers.
 		RedisServerProcess victim = this.cluster.primaries()

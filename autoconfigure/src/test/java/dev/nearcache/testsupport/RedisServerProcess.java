@@ -217,6 +217,11 @@ public final class RedisServerProcess implements AutoCloseable {
 		return this.port;
 	}
 
+	/** The running process's id (e.g. to read its {@code /proc/<pid>/io}), or -1 if it is not running. */
+	public synchronized long pid() {
+		return (this.process != null) ? this.process.pid() : -1;
+	}
+
 	public String host() {
 		return HOST;
 	}
