@@ -15,6 +15,7 @@ import dev.nearcache.testsupport.RedisServerProcess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Three instances on a Redis Cluster of three primaries with one replica each, configured only through
@@ -45,6 +46,8 @@ class RedisClusterTests {
 
 	@BeforeEach
 	void start() {
+		assumeTrue(RedisServerProcess.binaryAvailable(), "no redis-server on PATH and no embedded-redis binary for "
+				+ System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
 		this.cluster = RedisClusterFixture.start(3, 1);
 		CatalogTestApplication.database = new ConcurrentHashMap<>();
 		for (long id = 1; id <= 20; id++) {
@@ -67,7 +70,9 @@ class RedisClusterTests {
 	@AfterEach
 	void stop() {
 		this.instances.forEach(Instance::close);
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

@@ -112,6 +112,18 @@ public final class RedisSentinelFixture implements AutoCloseable {
 				() -> agreedPrimaryPort() == this.replica.port(), timeout);
 	}
 
+	/**
+	 * How many clients of a data node are subscribed to a channel.
+	 * @param node the primary or the replica
+	 * @param channel the channel
+	 * @return {@code PUBSUB NUMSUB} of the channel on that node
+	 */
+	public long subscribers(RedisServerProcess node, String channel) {
+		try (var connection = this.client.connect(RedisClusterFixture.uri(node.host(), node.port()))) {
+			return connection.sync().pubsubNumsub(channel).getOrDefault(channel, 0L);
+		}
+	}
+
 	private Map<String, String> master(RedisServerProcess sentinel) {
 		try (StatefulRedisSentinelConnection<String, String> connection = this.client
 			.connectSentinel(RedisClusterFixture.uri(sentinel.host(), sentinel.port()))) {

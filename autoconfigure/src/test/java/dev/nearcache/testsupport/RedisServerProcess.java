@@ -484,7 +484,19 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Whether some {@code redis-server} can be started here: on {@code PATH}, or the embedded fallback.
+	 */
+	public static boolean binaryAvailable() {
+		return onPath() || embeddedBinaryAvailable();
+	}
+
 	private static Optional<Path> findOnPath() {
+		// -Dnearcache.test.redis-server=embedded runs the tests on the embedded fallback even where Redis is
+		// installed, to check that what they need exists in it.
+		if ("embedded".equals(System.getProperty("nearcache.test.redis-server"))) {
+			return Optional.empty();
+		}
 		String path = System.getenv("PATH");
 		if (path == null) {
 			return Optional.empty();
