@@ -25,7 +25,9 @@ import dev.nearcache.cache.NearCacheManager;
  * Flushes from one incident are coalesced: leaving the degraded mode does not flush again if a flush already
  * happened since the current subscription was established, and re-subscriptions while the channel is unproven
  * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
- * heartbeat that proves the last one. Every flush resets the sequence baselines, so the
+ * heartbeat that proves the last one; a subscription that the subscriber's own recycle asked for, confirmed
+ * after the channel was proven during that recycle, is part of the same incident. Every flush resets the
+ * sequence baselines, so the
  * jump that a reconnect causes is not flushed twice. State changes are logged, never individual messages.
  */
 public class ChannelMonitor {
@@ -57,6 +59,10 @@ public class ChannelMonitor {
 	private long degradedSinceNanos;
 
 	private boolean reconnectLogged;
+
+	private long attemptStartedNanos = Long.MAX_VALUE;
+
+	private long provenNanos = Long.MIN_VALUE;
 
 	/**
 	 * Create a monitor.
@@ -96,6 +102,13 @@ public class ChannelMonitor {
 			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
 					+ this.statistics.instanceId() + "'");
 		}
+		else if (this.statistics.state() == TransportState.SUBSCRIBED && this.provenNanos >= this.attemptStartedNanos) {
+			// The subscription our own re-subscription attempt asked for, confirmed after a connection from before
+			// the attempt (which Lettuce had reconnected meanwhile) already proved the channel: the same incident,
+			// already cleared at that proof, with no moment unsubscribed since.
+			this.statistics.recordReconnect();
+			this.statistics.recordCoalescedFlush();
+		}
 		else if (this.statistics.state() == TransportState.SUBSCRIBED) {
 			this.statistics.recordReconnect();
 			flush(FlushReason.RECONNECT);
@@ -117,6 +130,19 @@ public class ChannelMonitor {
 		this.heartbeatNow.run();
 	}
 
+	/** The subscriber starts an attempt to (re)subscribe (stop, then subscribe again). */
+	public synchronized void attemptStarted() {
+		this.attemptStartedNanos = System.nanoTime();
+	}
+
+	/**
+	 * The subscriber's attempt ended; called in order with the subscription callbacks the attempt caused, so
+	 * that they still see it in flight.
+	 */
+	public synchronized void attemptEnded() {
+		this.attemptStartedNanos = Long.MAX_VALUE;
+	}
+
 	/** Something arrived on the channel: the subscription is alive. Called for every message, even malformed. */
 	public void heard() {
 		this.lastHeardNanos = System.nanoTime();
@@ -133,6 +159,7 @@ public class ChannelMonitor {
 		}
 		this.cacheManager.restore();
 		this.reconnectLogged = false;
+		this.provenNanos = System.nanoTime();
 		if (this.lastFlushNanos < this.subscribedSinceNanos) {
 			flush(FlushReason.RECOVERED);
 		}

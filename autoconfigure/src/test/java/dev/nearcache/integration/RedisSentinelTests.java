@@ -106,8 +106,11 @@ class RedisSentinelTests {
 			assertEverywhere(id, "v2", Duration.ofSeconds(5));
 		}
 		System.out.printf("sentinel failover: replica promoted %d ms after the kill; all instances subscribed and "
-				+ "serving the new values after %d ms; flushes per instance %s, by reason %s%n", promotedMillis,
-				recoveredMillis, flushes, this.instances.stream().map((i) -> i.statistics().flushesByReason()).toList());
+				+ "serving the new values after %d ms; flushes per instance %s, by reason %s; reconnects %s, "
+				+ "coalesced %s%n", promotedMillis, recoveredMillis, flushes,
+				this.instances.stream().map((i) -> i.statistics().flushesByReason()).toList(),
+				this.instances.stream().map((i) -> i.statistics().reconnects()).toList(),
+				this.instances.stream().map((i) -> i.statistics().coalescedFlushes()).toList());
 	}
 
 	private void write(Instance instance, long id, String value) {
