@@ -25,10 +25,10 @@ import dev.nearcache.cache.NearCacheManager;
  * Flushes from one incident are coalesced: leaving the degraded mode does not flush again if a flush already
  * happened since the current subscription was established, and re-subscriptions while the channel is unproven
  * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
- * heartbeat that proves the last one; a subscription that the subscriber's own recycle asked for, confirmed
- * after the channel was proven during that recycle, is part of the same incident. Every flush resets the
- * sequence baselines, so the
- * jump that a reconnect causes is not flushed twice. State changes are logged, never individual messages.
+ * heartbeat that proves the last one; a re-subscription within a window of the proof that ended a recycle is
+ * part of the same incident. Every flush resets the
+ * sequence baselines, so the jump that a reconnect causes is not flushed twice. State changes are logged, never
+ * individual messages.
  */
 public class ChannelMonitor {
 
@@ -60,7 +60,7 @@ public class ChannelMonitor {
 
 	private boolean reconnectLogged;
 
-	private long attemptStartedNanos = Long.MAX_VALUE;
+	private long recycleStartedNanos = Long.MAX_VALUE;
 
 	private long provenNanos = Long.MIN_VALUE;
 
@@ -102,10 +102,12 @@ public class ChannelMonitor {
 			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
 					+ this.statistics.instanceId() + "'");
 		}
-		else if (this.statistics.state() == TransportState.SUBSCRIBED && this.provenNanos >= this.attemptStartedNanos) {
-			// The subscription our own re-subscription attempt asked for, confirmed after a connection from before
-			// the attempt (which Lettuce had reconnected meanwhile) already proved the channel: the same incident,
-			// already cleared at that proof, with no moment unsubscribed since.
+		else if (this.statistics.state() == TransportState.SUBSCRIBED && this.provenNanos >= this.recycleStartedNanos
+				&& now - this.provenNanos <= this.windowNanos) {
+			// Within a window of the proof that ended a recycle: the second of the two subscriptions a recycle can
+			// leave (the recycle's own, and the one from before it that Lettuce reconnected meanwhile), the same
+			// incident, already cleared at that proof. A message really lost in between still shows as a gap in
+			// its sender's seq at its next message or heartbeat.
 			this.statistics.recordReconnect();
 			this.statistics.recordCoalescedFlush();
 		}
@@ -130,17 +132,9 @@ public class ChannelMonitor {
 		this.heartbeatNow.run();
 	}
 
-	/** The subscriber starts an attempt to (re)subscribe (stop, then subscribe again). */
-	public synchronized void attemptStarted() {
-		this.attemptStartedNanos = System.nanoTime();
-	}
-
-	/**
-	 * The subscriber's attempt ended; called in order with the subscription callbacks the attempt caused, so
-	 * that they still see it in flight.
-	 */
-	public synchronized void attemptEnded() {
-		this.attemptStartedNanos = Long.MAX_VALUE;
+	/** The subscriber starts recycling the subscription (stop, then subscribe again). */
+	public synchronized void recycleStarted() {
+		this.recycleStartedNanos = System.nanoTime();
 	}
 
 	/** Something arrived on the channel: the subscription is alive. Called for every message, even malformed. */

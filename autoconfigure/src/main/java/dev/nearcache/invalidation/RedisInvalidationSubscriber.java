@@ -90,7 +90,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
 				new ArrayBlockingQueue<>(receiveQueueCapacity), daemonThreads("nearcache-invalidation"),
-				(task, executor) -> rejected(task));
+				(task, executor) -> overflowed());
 		this.recovery = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-subscription-recovery"));
 		this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-watchdog"));
 		ExponentialBackOff backOff = new ExponentialBackOff(100, 2);
@@ -135,38 +135,20 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			return;
 		}
 		Thread thread = new Thread(() -> {
-			this.monitor.attemptStarted();
 			try {
 				if (recycle) {
+					this.monitor.recycleStarted();
 					this.container.stop();
 				}
 				subscribeUntilRunning();
 			}
 			finally {
 				this.subscribing.set(false);
-				endAttemptAfterQueuedCallbacks();
 			}
 		}, "nearcache-subscriber-start");
 		thread.setDaemon(true);
 		this.starter = thread;
 		thread.start();
-	}
-
-	/**
-	 * Subscription callbacks run on the dispatcher, after the container reported the subscription; ending the
-	 * attempt through the same queue lets the callbacks the attempt caused still see it in flight.
-	 */
-	private void endAttemptAfterQueuedCallbacks() {
-		this.dispatcher.execute(new AttemptEnded());
-	}
-
-	private void rejected(Runnable task) {
-		if (task instanceof AttemptEnded attemptEnded) {
-			attemptEnded.run();
-		}
-		else {
-			overflowed();
-		}
 	}
 
 	private void subscribeUntilRunning() {
@@ -256,16 +238,6 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			thread.setDaemon(true);
 			return thread;
 		};
-	}
-
-	/** Ends a subscription attempt; never dropped, even when the receive queue is full or shut down. */
-	private final class AttemptEnded implements Runnable {
-
-		@Override
-		public void run() {
-			RedisInvalidationSubscriber.this.monitor.attemptEnded();
-		}
-
 	}
 
 	private final class Listener implements MessageListener, SubscriptionListener {
