@@ -23,8 +23,12 @@ import dev.nearcache.cache.NearCacheManager;
  * cached while degraded and go back to normal.</li>
  * </ul>
  * Flushes from one incident are coalesced: leaving the degraded mode does not flush again if a flush already
- * happened since the current subscription was established. Every flush resets the sequence baselines, so the
- * jump that a reconnect causes is not flushed twice. State changes are logged, never individual messages.
+ * happened since the current subscription was established, and re-subscriptions while the channel is unproven
+ * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
+ * heartbeat that proves the last one; a re-subscription within a window of the proof that ended a recycle is
+ * part of the same incident. Every flush resets the
+ * sequence baselines, so the jump that a reconnect causes is not flushed twice. State changes are logged, never
+ * individual messages.
  */
 public class ChannelMonitor {
 
@@ -53,6 +57,12 @@ public class ChannelMonitor {
 	private long lastFlushNanos = Long.MIN_VALUE;
 
 	private long degradedSinceNanos;
+
+	private boolean reconnectLogged;
+
+	private long recycleStartedNanos = Long.MAX_VALUE;
+
+	private long provenNanos = Long.MIN_VALUE;
 
 	/**
 	 * Create a monitor.
@@ -92,13 +102,39 @@ public class ChannelMonitor {
 			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
 					+ this.statistics.instanceId() + "'");
 		}
-		else {
+		else if (this.statistics.state() == TransportState.SUBSCRIBED && this.provenNanos >= this.recycleStartedNanos
+				&& now - this.provenNanos <= this.windowNanos) {
+			// Within a window of the proof that ended a recycle: the second of the two subscriptions a recycle can
+			// leave (the recycle's own, and the one from before it that Lettuce reconnected meanwhile), the same
+			// incident, already cleared at that proof. A message really lost in between still shows as a gap in
+			// its sender's seq at its next message or heartbeat.
+			this.statistics.recordReconnect();
+			this.statistics.recordCoalescedFlush();
+		}
+		else if (this.statistics.state() == TransportState.SUBSCRIBED) {
 			this.statistics.recordReconnect();
 			flush(FlushReason.RECONNECT);
 			logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was lost; "
 					+ "cleared every cache, since invalidations published meanwhile were missed");
 		}
+		else {
+			// Unproven (degraded or still connecting): a failover can re-subscribe several times before one
+			// subscription holds. The flush waits for the heartbeat that proves the subscription
+			// (ownHeartbeat), which clears everything cached until then: one flush however many re-subscriptions.
+			this.statistics.recordReconnect();
+			this.statistics.recordCoalescedFlush();
+			if (!this.reconnectLogged) {
+				this.reconnectLogged = true;
+				logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was "
+						+ "lost; every cache is cleared once a heartbeat proves the subscription");
+			}
+		}
 		this.heartbeatNow.run();
+	}
+
+	/** The subscriber starts recycling the subscription (stop, then subscribe again). */
+	public synchronized void recycleStarted() {
+		this.recycleStartedNanos = System.nanoTime();
 	}
 
 	/** Something arrived on the channel: the subscription is alive. Called for every message, even malformed. */
@@ -116,6 +152,8 @@ public class ChannelMonitor {
 			return;
 		}
 		this.cacheManager.restore();
+		this.reconnectLogged = false;
+		this.provenNanos = System.nanoTime();
 		if (this.lastFlushNanos < this.subscribedSinceNanos) {
 			flush(FlushReason.RECOVERED);
 		}

@@ -137,6 +137,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		Thread thread = new Thread(() -> {
 			try {
 				if (recycle) {
+					this.monitor.recycleStarted();
 					this.container.stop();
 				}
 				subscribeUntilRunning();

@@ -80,13 +80,23 @@ public final class RedisServerProcess implements AutoCloseable {
 
 	private final Path logFile;
 
+	private final List<String> extraArgs;
+
+	private final String configText;
+
 	private int port;
 
 	private Process process;
 
 	private RedisServerProcess(Path executable, String binary) {
+		this(executable, binary, List.of(), null);
+	}
+
+	private RedisServerProcess(Path executable, String binary, List<String> extraArgs, String configText) {
 		this.executable = executable;
 		this.binary = binary;
+		this.extraArgs = List.copyOf(extraArgs);
+		this.configText = configText;
 		try {
 			this.workDir = Files.createTempDirectory("redis-server-process-");
 			this.logFile = this.workDir.resolve("redis-server.log");
@@ -108,6 +118,50 @@ public final class RedisServerProcess implements AutoCloseable {
 			return startWith(onPath.get(), onPath.get() + " (from PATH)");
 		}
 		return startEmbedded();
+	}
+
+	/**
+	 * Starts a server with extra command-line arguments (after nearcache's own: port, bind, no persistence),
+	 * and optionally a config file written into the server's work dir first, as {@code redis-server} reads it
+	 * (a Sentinel needs one: it rewrites it). The work dir is the server's cwd, so relative file names in the
+	 * arguments (e.g. {@code nodes.conf}) stay private to this server.
+	 * @param configText the config file's content, or {@code null} for none
+	 * @param extraArgs further arguments, e.g. {@code --cluster-enabled yes} or {@code --sentinel}
+	 * @return a server that has answered {@code PING}
+	 */
+	public static RedisServerProcess startWith(String configText, List<String> extraArgs) {
+		Optional<Path> onPath = findOnPath();
+		Path executable = onPath.orElseGet(EmbeddedBinary::path);
+		String description = onPath.isPresent() ? executable + " (from PATH)"
+				: executable + " (embedded-redis " + EmbeddedBinary.resource() + ")";
+		return startWith(new RedisServerProcess(executable, description, extraArgs, configText));
+	}
+
+	/** The server's private work dir (its cwd, config file and log). */
+	public Path workDir() {
+		return this.workDir;
+	}
+
+	/**
+	 * The version of the {@code redis-server} that {@link #start()} would run, as {@code redis-server --version}
+	 * reports it (e.g. {@code 7.0.15}), or {@code 0.0.0} if it cannot be told.
+	 */
+	public static String version() {
+		Path executable = findOnPath().orElseGet(EmbeddedBinary::path);
+		try {
+			Process process = new ProcessBuilder(executable.toString(), "--version").redirectErrorStream(true).start();
+			String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			process.waitFor(5, TimeUnit.SECONDS);
+			java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("v=(\\d+\\.\\d+\\.\\d+)").matcher(out);
+			return matcher.find() ? matcher.group(1) : "0.0.0";
+		}
+		catch (IOException ex) {
+			return "0.0.0";
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return "0.0.0";
+		}
 	}
 
 	/**
@@ -142,7 +196,10 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	private static RedisServerProcess startWith(Path executable, String description) {
-		RedisServerProcess server = new RedisServerProcess(executable, description);
+		return startWith(new RedisServerProcess(executable, description));
+	}
+
+	private static RedisServerProcess startWith(RedisServerProcess server) {
 		RuntimeException failure = null;
 		// A free port can be taken by someone else between probing and binding, so a
 		// failed launch is retried on a fresh port.
@@ -166,6 +223,11 @@ public final class RedisServerProcess implements AutoCloseable {
 	/** The port the server listens on; it stays the same across {@link #restart()}. */
 	public synchronized int port() {
 		return this.port;
+	}
+
+	/** The running process's id (e.g. to read its {@code /proc/<pid>/io}), or -1 if it is not running. */
+	public synchronized long pid() {
+		return (this.process != null) ? this.process.pid() : -1;
 	}
 
 	public String host() {
@@ -198,6 +260,28 @@ public final class RedisServerProcess implements AutoCloseable {
 		this.process = null;
 		LIVE.remove(this);
 		terminate(current);
+		awaitPortClosed(this.port);
+	}
+
+	/**
+	 * Kills the server with {@code SIGKILL}, as a crash would: no shutdown handshake with replicas or
+	 * clients (a {@code SIGTERM}ed Redis 7 primary first waits for its replicas to catch up), then waits
+	 * until the port refuses connections.
+	 */
+	public synchronized void kill() {
+		Process current = this.process;
+		if (current == null) {
+			return;
+		}
+		this.process = null;
+		LIVE.remove(this);
+		current.destroyForcibly();
+		try {
+			current.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		awaitPortClosed(this.port);
 	}
 
@@ -242,12 +326,19 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	private void launch(int port) {
-		List<String> command = new ArrayList<>(List.of(this.executable.toString(), "--port", String.valueOf(port),
-				"--bind", HOST, "--save", "", "--appendonly", "no", "--dir", this.workDir.toString(), "--daemonize",
-				"no", "--logfile", ""));
+		List<String> command = new ArrayList<>(List.of(this.executable.toString()));
+		if (this.configText != null) {
+			command.add(this.workDir.resolve("redis.conf").toString());
+		}
+		command.addAll(List.of("--port", String.valueOf(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+				"--dir", this.workDir.toString(), "--daemonize", "no", "--logfile", ""));
+		command.addAll(this.extraArgs);
 		Process started;
 		long logOffset;
 		try {
+			if (this.configText != null) {
+				Files.writeString(this.workDir.resolve("redis.conf"), this.configText, StandardCharsets.UTF_8);
+			}
 			logOffset = Files.exists(this.logFile) ? Files.size(this.logFile) : 0;
 			appendLog("$ " + String.join(" ", command.stream().map((arg) -> arg.isEmpty() ? "\"\"" : arg).toList())
 					+ System.lineSeparator());
@@ -401,7 +492,19 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Whether some {@code redis-server} can be started here: on {@code PATH}, or the embedded fallback.
+	 */
+	public static boolean binaryAvailable() {
+		return onPath() || embeddedBinaryAvailable();
+	}
+
 	private static Optional<Path> findOnPath() {
+		// -Dnearcache.test.redis-server=embedded runs the tests on the embedded fallback even where Redis is
+		// installed, to check that what they need exists in it.
+		if ("embedded".equals(System.getProperty("nearcache.test.redis-server"))) {
+			return Optional.empty();
+		}
 		String path = System.getenv("PATH");
 		if (path == null) {
 			return Optional.empty();
