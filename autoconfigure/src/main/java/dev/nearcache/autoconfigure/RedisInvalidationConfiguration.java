@@ -59,8 +59,13 @@ class RedisInvalidationConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	InvalidationApplier nearCacheInvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
-			InvalidationStatistics statistics, ChannelMonitor monitor) {
-		return new InvalidationApplier(cacheManager, codec, statistics, monitor);
+			InvalidationStatistics statistics, ChannelMonitor monitor, NearCacheProperties properties) {
+		Duration window = properties.getInvalidation().getClearCoalesceWindow();
+		if (window.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("nearcache.invalidation.clear-coalesce-window",
+					window, "Must not be negative: use a short duration such as 100ms, or 0 to apply every clear at once");
+		}
+		return new InvalidationApplier(cacheManager, codec, statistics, monitor, window);
 	}
 
 	@Bean
