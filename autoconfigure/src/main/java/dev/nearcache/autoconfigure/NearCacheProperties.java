@@ -368,9 +368,9 @@ public class NearCacheProperties {
 		private int receiveQueueCapacity = 10_000;
 
 		/**
-		 * How long after a remote clear of a cache further remote clears of it are deferred and merged into one
-		 * clear at the end of the window, so a burst of clear messages empties each cache at most twice per
-		 * window; a deferred clear lands at most this late. Zero applies every clear at once.
+		 * How long after a remote clear of a cache (or a flush for a sequence gap) further ones are deferred and
+		 * merged into one at the end of the window, so a burst of clear messages empties each cache at most twice
+		 * per window; a deferred clear lands at most this late. Zero applies every clear at once.
 		 */
 		private Duration clearCoalesceWindow = Duration.ofMillis(100);
 

@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.nearcache.cache.DegradedMode;
 import dev.nearcache.cache.InvalidationPublisher;
 import dev.nearcache.cache.KeyCanonicalizer;
 import dev.nearcache.cache.NearCache;
@@ -137,6 +138,38 @@ class ClearCoalescerTests {
 		this.applier.apply(clear("unknown"));
 		assertThat(this.statistics.coalescedClears()).isZero();
 		assertThat(this.manager.findCache("unknown")).isNull();
+	}
+
+	@Test
+	void gapFlushesAreCoalescedLikeClears() {
+		ChannelMonitor monitor = new ChannelMonitor(this.manager, this.statistics, DegradedMode.SHORT_TTL,
+				Duration.ofSeconds(5), Duration.ofSeconds(3), () -> {
+				}, WINDOW);
+		InvalidationApplier applier = new InvalidationApplier(this.manager, new InvalidationCodec(64 * 1024),
+				this.statistics, monitor, WINDOW);
+		try {
+			NearCache products = this.manager.findCache("products");
+			applier.apply(gap(0));
+			applier.apply(gap(2));
+			assertThat(this.statistics.flushes(FlushReason.GAP)).isEqualTo(1);
+			products.put("42", "cached after the first gap");
+			// The flush reset the baselines: 4 sets a new one, 6 jumps again within the window.
+			applier.apply(gap(4));
+			applier.apply(gap(6));
+			assertThat(this.statistics.flushes(FlushReason.GAP)).isEqualTo(1);
+			assertThat(this.statistics.coalescedFlushes()).isEqualTo(1);
+			await().atMost(Duration.ofSeconds(5)).until(() -> products.get("42") == null);
+			assertThat(this.statistics.flushes(FlushReason.GAP)).isEqualTo(2);
+		}
+		finally {
+			applier.close();
+			monitor.close();
+		}
+	}
+
+	private static byte[] gap(long seq) {
+		return ("{\"v\":1,\"type\":\"invalidate\",\"origin\":\"gapper\",\"seq\":" + seq
+				+ ",\"cache\":\"unknown\",\"keys\":[\"x\"]}").getBytes(StandardCharsets.UTF_8);
 	}
 
 	private static byte[] clear(String cache) {
