@@ -57,10 +57,11 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 	 * @param flushes times every broadcasting cache was cleared because invalidations may have been missed, by
 	 * reason
 	 * @param coalescedFlushes flushes skipped because an earlier flush of the same incident already covered them
+	 * @param coalescedClears remote clears merged into one trailing clear of the same cache (also counted as applied)
 	 */
 	public record Counters(long published, long received, long applied, long heartbeatsPublished,
 			long heartbeatsReceived, long selfSkipped, Map<String, Long> dropped, long publishFailures, long reconnects,
-			Map<String, Long> flushes, long coalescedFlushes) {
+			Map<String, Long> flushes, long coalescedFlushes, long coalescedClears) {
 
 		public Counters {
 			dropped = Collections.unmodifiableMap(new LinkedHashMap<>(dropped));
@@ -75,7 +76,7 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 			return new Counters(statistics.published(), statistics.received(), statistics.applied(),
 					statistics.heartbeatsPublished(), statistics.heartbeatsReceived(), statistics.selfSkipped(),
 					dropped, statistics.publishFailures(), statistics.reconnects(), flushes,
-					statistics.coalescedFlushes());
+					statistics.coalescedFlushes(), statistics.coalescedClears());
 		}
 
 	}

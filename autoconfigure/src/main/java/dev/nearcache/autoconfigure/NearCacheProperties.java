@@ -417,6 +417,13 @@ public class NearCacheProperties {
 		private int receiveQueueCapacity = 10_000;
 
 		/**
+		 * How long after a remote clear of a cache (or a flush for a sequence gap) further ones are deferred and
+		 * merged into one at the end of the window, so a burst of clear messages empties each cache at most twice
+		 * per window; a deferred clear lands at most this late. Zero applies every clear at once.
+		 */
+		private Duration clearCoalesceWindow = Duration.ofMillis(100);
+
+		/**
 		 * Longest wait between attempts to subscribe while Redis is unreachable.
 		 */
 		private Duration maxRetryInterval = Duration.ofSeconds(5);
@@ -476,6 +483,14 @@ public class NearCacheProperties {
 
 		public void setReceiveQueueCapacity(int receiveQueueCapacity) {
 			this.receiveQueueCapacity = receiveQueueCapacity;
+		}
+
+		public Duration getClearCoalesceWindow() {
+			return this.clearCoalesceWindow;
+		}
+
+		public void setClearCoalesceWindow(Duration clearCoalesceWindow) {
+			this.clearCoalesceWindow = clearCoalesceWindow;
 		}
 
 		public Duration getMaxRetryInterval() {

@@ -63,14 +63,14 @@ class RedisInvalidationConfiguration {
 		requirePositive("nearcache.degraded.ttl", properties.getDegraded().getTtl());
 		return new ChannelMonitor(cacheManager, statistics, properties.getDegraded().getMode(),
 				properties.getDegraded().getTtl(), window(properties),
-				() -> publisher.ifAvailable(RedisInvalidationPublisher::heartbeatNow));
+				() -> publisher.ifAvailable(RedisInvalidationPublisher::heartbeatNow), clearCoalesceWindow(properties));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	InvalidationApplier nearCacheInvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
-			InvalidationStatistics statistics, ChannelMonitor monitor) {
-		return new InvalidationApplier(cacheManager, codec, statistics, monitor);
+			InvalidationStatistics statistics, ChannelMonitor monitor, NearCacheProperties properties) {
+		return new InvalidationApplier(cacheManager, codec, statistics, monitor, clearCoalesceWindow(properties));
 	}
 
 	@Bean
@@ -95,6 +95,15 @@ class RedisInvalidationConfiguration {
 			throw new InvalidConfigurationPropertyValueException("nearcache.heartbeat.window", window,
 					"Must be longer than nearcache.heartbeat.interval (" + properties.getHeartbeat().getInterval()
 							+ "), e.g. three intervals, or a working subscription would be taken for a dead one");
+		}
+		return window;
+	}
+
+	private static Duration clearCoalesceWindow(NearCacheProperties properties) {
+		Duration window = properties.getInvalidation().getClearCoalesceWindow();
+		if (window.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("nearcache.invalidation.clear-coalesce-window",
+					window, "Must not be negative: use a short duration such as 100ms, or 0 to apply every clear at once");
 		}
 		return window;
 	}

@@ -3,6 +3,8 @@ package dev.nearcache.invalidation;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -26,13 +28,15 @@ import dev.nearcache.cache.NearCacheManager;
  * happened since the current subscription was established, and re-subscriptions while the channel is unproven
  * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
  * heartbeat that proves the last one; a re-subscription within a window of the proof that ended a recycle is
- * part of the same incident. Every flush resets the
- * sequence baselines, so the jump that a reconnect causes is not flushed twice. State changes are logged, never
- * individual messages.
+ * part of the same incident. Gap flushes within the coalescing window are merged into one trailing flush (see
+ * {@link ClearCoalescer}). Every flush resets the sequence baselines, so the jump that a reconnect causes is not
+ * flushed twice. State changes are logged, never individual messages.
  */
 public class ChannelMonitor {
 
 	private static final Log logger = LogFactory.getLog(ChannelMonitor.class);
+
+	private static final long GAP_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
 	private final NearCacheManager cacheManager;
 
@@ -64,6 +68,10 @@ public class ChannelMonitor {
 
 	private long provenNanos = Long.MIN_VALUE;
 
+	private final ClearCoalescer gapFlushes;
+
+	private final AtomicLong lastGapLogNanos = new AtomicLong(System.nanoTime() - GAP_LOG_INTERVAL_NANOS);
+
 	/**
 	 * Create a monitor.
 	 * @param cacheManager the caches to flush and degrade
@@ -75,6 +83,24 @@ public class ChannelMonitor {
 	 */
 	public ChannelMonitor(NearCacheManager cacheManager, InvalidationStatistics statistics, DegradedMode degradedMode,
 			Duration degradedTtl, Duration window, Runnable heartbeatNow) {
+		this(cacheManager, statistics, degradedMode, degradedTtl, window, heartbeatNow, Duration.ZERO);
+	}
+
+	/**
+	 * Create a monitor.
+	 * @param cacheManager the caches to flush and degrade
+	 * @param statistics the channel's counters and state
+	 * @param degradedMode what degraded means for the caches
+	 * @param degradedTtl the TTL cap of {@link DegradedMode#SHORT_TTL}
+	 * @param window how long silence is tolerated before the subscription is considered dead
+	 * @param heartbeatNow asks the publisher for a heartbeat at once
+	 * @param gapFlushCoalesceWindow how long after a gap flush further gap flushes are deferred and merged into one
+	 * trailing flush (a publisher that skips sequence numbers on purpose would otherwise flush on every other
+	 * message); zero flushes on every gap
+	 */
+	public ChannelMonitor(NearCacheManager cacheManager, InvalidationStatistics statistics, DegradedMode degradedMode,
+			Duration degradedTtl, Duration window, Runnable heartbeatNow, Duration gapFlushCoalesceWindow) {
+		this.gapFlushes = new ClearCoalescer(gapFlushCoalesceWindow);
 		this.cacheManager = cacheManager;
 		this.statistics = statistics;
 		this.degradedMode = degradedMode;
@@ -186,12 +212,29 @@ public class ChannelMonitor {
 		Long seq = message.seq();
 		if (seq != null && this.sequences.record(origin, seq,
 				message.type() == InvalidationMessage.Type.HEARTBEAT)) {
-			synchronized (this) {
-				flush(FlushReason.GAP);
+			boolean flushedNow = this.gapFlushes.clear(FlushReason.GAP, () -> {
+				synchronized (this) {
+					flush(FlushReason.GAP);
+				}
+			});
+			if (!flushedNow) {
+				this.statistics.recordCoalescedFlush();
 			}
-			logger.warn("nearcache: messages from instance '" + origin + "' were lost (sequence jumped to " + seq
-					+ "); cleared every cache");
+			long now = System.nanoTime();
+			long lastLog = this.lastGapLogNanos.get();
+			if (now - lastLog >= GAP_LOG_INTERVAL_NANOS && this.lastGapLogNanos.compareAndSet(lastLog, now)) {
+				logger.warn("nearcache: messages from instance '" + origin + "' were lost (sequence jumped to " + seq
+						+ "); cleared every cache. " + this.statistics.flushes(FlushReason.GAP) + " such flushes so "
+						+ "far; logged at most once a minute.");
+			}
 		}
+	}
+
+	/**
+	 * Stop the thread that runs deferred gap flushes.
+	 */
+	public void close() {
+		this.gapFlushes.close();
 	}
 
 	/**

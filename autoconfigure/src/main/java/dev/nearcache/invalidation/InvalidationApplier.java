@@ -1,5 +1,6 @@
 package dev.nearcache.invalidation;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,9 @@ import dev.nearcache.cache.NearCacheManager;
 /**
  * Applies the messages received on the channel to this instance's caches. Never throws: every input is applied,
  * skipped as this instance's own echo, or dropped and counted by reason.
+ * <p>
+ * Remote clears of a cache that arrive within {@code clearCoalesceWindow} of each other are merged (see
+ * {@link ClearCoalescer}): counted as applied and as coalesced, and followed by one trailing clear.
  * <p>
  * Only broadcasting caches that already exist here are touched: a message cannot create a cache, and a purely
  * local cache ({@code broadcast=false}) ignores the channel.
@@ -34,6 +38,8 @@ public class InvalidationApplier {
 	private final Map<DropReason, AtomicLong> lastLogged = new EnumMap<>(DropReason.class);
 
 	private final @Nullable ChannelMonitor monitor;
+
+	private final ClearCoalescer clears;
 
 	/**
 	 * Create an applier that only applies messages, with no liveness or loss detection.
@@ -55,10 +61,25 @@ public class InvalidationApplier {
 	 */
 	public InvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
 			InvalidationStatistics statistics, @Nullable ChannelMonitor monitor) {
+		this(cacheManager, codec, statistics, monitor, Duration.ZERO);
+	}
+
+	/**
+	 * Create an applier.
+	 * @param cacheManager the caches to apply messages to
+	 * @param codec the wire format
+	 * @param statistics the counters to update
+	 * @param monitor told of every message, for liveness, own heartbeats and sequence gaps
+	 * @param clearCoalesceWindow how long after a remote clear of a cache further clears of it are deferred and
+	 * merged into one trailing clear; zero applies every clear at once
+	 */
+	public InvalidationApplier(NearCacheManager cacheManager, InvalidationCodec codec,
+			InvalidationStatistics statistics, @Nullable ChannelMonitor monitor, Duration clearCoalesceWindow) {
 		this.cacheManager = cacheManager;
 		this.codec = codec;
 		this.statistics = statistics;
 		this.monitor = monitor;
+		this.clears = new ClearCoalescer(clearCoalesceWindow);
 		for (DropReason reason : DropReason.values()) {
 			this.lastLogged.put(reason, new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS));
 		}
@@ -107,14 +128,18 @@ public class InvalidationApplier {
 				}
 			}
 			case CLEAR -> {
+				boolean coalesced = false;
 				if (message.cache() == null) {
-					this.cacheManager.clearBroadcastingLocally();
+					coalesced = !this.clears.clear(this.cacheManager, this.cacheManager::clearBroadcastingLocally);
 				}
 				else {
 					NearCache cache = broadcastingCache(message.cache());
 					if (cache != null) {
-						cache.clearLocally();
+						coalesced = !this.clears.clear(cache, cache::clearLocally);
 					}
+				}
+				if (coalesced) {
+					this.statistics.recordCoalescedClear();
 				}
 			}
 			case HEARTBEAT -> {
@@ -126,6 +151,13 @@ public class InvalidationApplier {
 		if (message.timestamp() != null) {
 			this.statistics.recordLag(System.currentTimeMillis() - message.timestamp());
 		}
+	}
+
+	/**
+	 * Stop the thread that runs trailing clears; clears still arriving run at once.
+	 */
+	public void close() {
+		this.clears.close();
 	}
 
 	/**

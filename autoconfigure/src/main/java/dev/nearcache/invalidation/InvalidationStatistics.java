@@ -40,6 +40,8 @@ public final class InvalidationStatistics {
 
 	private final LongAdder coalescedFlushes = new LongAdder();
 
+	private final LongAdder coalescedClears = new LongAdder();
+
 	private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
 
 	private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
@@ -150,6 +152,14 @@ public final class InvalidationStatistics {
 		return this.coalescedFlushes.sum();
 	}
 
+	/**
+	 * @return remote clear messages that arrived within the coalescing window of an earlier clear of the same
+	 * cache and were merged into one trailing clear (also counted as applied)
+	 */
+	public long coalescedClears() {
+		return this.coalescedClears.sum();
+	}
+
 	/** @return all flushes by reason */
 	public Map<FlushReason, Long> flushesByReason() {
 		Map<FlushReason, Long> counts = new EnumMap<>(FlushReason.class);
@@ -218,6 +228,10 @@ public final class InvalidationStatistics {
 
 	void recordCoalescedFlush() {
 		this.coalescedFlushes.increment();
+	}
+
+	void recordCoalescedClear() {
+		this.coalescedClears.increment();
 	}
 
 	void recordFlush(FlushReason reason) {

@@ -92,6 +92,9 @@ public class NearCacheMetrics implements MeterBinder {
 				.description("Times every broadcasting cache was cleared because invalidations may have been missed")
 				.register(registry);
 		}
+		FunctionCounter.builder("nearcache.clears.coalesced", channel, InvalidationStatistics::coalescedClears)
+			.description("Remote clears merged into a trailing clear of the same cache within the coalescing window")
+			.register(registry);
 		FunctionCounter.builder("nearcache.publish.failures", channel, InvalidationStatistics::publishFailures)
 			.description("Publish attempts that failed; each is retried")
 			.register(registry);

@@ -192,6 +192,17 @@ class NearCacheMetricsTests {
 	}
 
 	@Test
+	void remoteClearsWithinTheWindowAreCountedAsCoalesced() {
+		double coalesced = count("nearcache.clears.coalesced");
+		for (int i = 0; i < 20; i++) {
+			publish("{\"v\":1,\"type\":\"clear\",\"origin\":\"pricing\",\"cache\":\"products\"}");
+		}
+		// The first clear runs at once; the others arrive within the 100 ms window, or start a new one.
+		await().atMost(DEADLINE).until(() -> count("nearcache.clears.coalesced") - coalesced >= 1);
+		assertThat(count("nearcache.clears.coalesced")).isEqualTo(statistics().coalescedClears());
+	}
+
+	@Test
 	void publishFailuresAndFlushesAfterAnOutageAreCounted() {
 		double failures = count("nearcache.publish.failures");
 		double flushes = totalFlushes();
