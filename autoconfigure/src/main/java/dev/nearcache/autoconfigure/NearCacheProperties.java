@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 import dev.nearcache.cache.DegradedMode;
+import dev.nearcache.invalidation.PubSubMode;
 
 /**
  * Configuration properties of nearcache.
@@ -59,6 +60,8 @@ public class NearCacheProperties {
 	private final Heartbeat heartbeat = new Heartbeat();
 
 	private final Degraded degraded = new Degraded();
+
+	private final Redis redis = new Redis();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -114,6 +117,48 @@ public class NearCacheProperties {
 
 	public Degraded getDegraded() {
 		return this.degraded;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	/**
+	 * How nearcache uses Redis for the invalidation channel.
+	 */
+	public static class Redis {
+
+		/**
+		 * Redis pub/sub flavour: 'classic' (PUBLISH on one channel, any Redis), 'sharded' (Redis 7 SPUBLISH on
+		 * 'nearcache.redis.sharded-channels' channels spread over a Redis Cluster's shards), or 'auto' (sharded
+		 * when 'spring.data.redis.cluster.nodes' is set, classic otherwise). Every instance of an application must
+		 * use the same flavour.
+		 */
+		private PubSubMode pubsub = PubSubMode.CLASSIC;
+
+		/**
+		 * Number of channels in sharded mode, a power of two: each cache's invalidations go to channel
+		 * '<nearcache.channel>:<CLUSTER KEYSLOT of the cache name mod this>'. About twice the number of primaries
+		 * spreads the load; every instance needs one connection per channel.
+		 */
+		private int shardedChannels = 8;
+
+		public PubSubMode getPubsub() {
+			return this.pubsub;
+		}
+
+		public void setPubsub(PubSubMode pubsub) {
+			this.pubsub = pubsub;
+		}
+
+		public int getShardedChannels() {
+			return this.shardedChannels;
+		}
+
+		public void setShardedChannels(int shardedChannels) {
+			this.shardedChannels = shardedChannels;
+		}
+
 	}
 
 	/**

@@ -28,15 +28,28 @@ final class LettucePublishing {
 	 * Publish the payloads in order, pipelined, and wait for all of them.
 	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
 	 */
-	@SuppressWarnings("unchecked")
 	static boolean publish(RedisConnection connection, byte[] channel, List<byte[]> payloads, Duration timeout) {
+		List<byte[][]> messages = new ArrayList<>(payloads.size());
+		for (byte[] payload : payloads) {
+			messages.add(new byte[][] { channel, payload });
+		}
+		return publish(connection, messages, false, timeout);
+	}
+
+	/**
+	 * Publish {@code {channel, payload}} pairs in order, pipelined, with {@code PUBLISH} or {@code SPUBLISH}, and
+	 * wait for all of them. On a cluster connection {@code SPUBLISH} is routed to the channel's slot owner.
+	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
+	 */
+	@SuppressWarnings("unchecked")
+	static boolean publish(RedisConnection connection, List<byte[][]> messages, boolean sharded, Duration timeout) {
 		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
 			return false;
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
-		List<RedisFuture<Long>> futures = new ArrayList<>(payloads.size());
-		for (byte[] payload : payloads) {
-			futures.add(async.publish(channel, payload));
+		List<RedisFuture<Long>> futures = new ArrayList<>(messages.size());
+		for (byte[][] message : messages) {
+			futures.add(sharded ? async.spublish(message[0], message[1]) : async.publish(message[0], message[1]));
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
 		try {
