@@ -132,9 +132,9 @@ class ShardedPubSubClusterTests {
 			System.out.printf("shard %d: SPUBLISH while evicting '%s': %d, while evicting '%s': %d%n", primary.port(),
 					cacheA, a, cacheB, b);
 			assertThat(a).as("SPUBLISH on %d for cache %s", primary.port(), cacheA)
-				.isBetween(primary == ownerA ? 30L : 0L, primary == ownerA ? 40L : 5L);
+				.isBetween(primary == ownerA ? 30L : 0L, primary == ownerA ? 35L : 5L);
 			assertThat(b).as("SPUBLISH on %d for cache %s", primary.port(), cacheB)
-				.isBetween(primary == ownerB ? 30L : 0L, primary == ownerB ? 40L : 5L);
+				.isBetween(primary == ownerB ? 30L : 0L, primary == ownerB ? 35L : 5L);
 		}
 		assertThat(ownerA).isNotSameAs(ownerB);
 	}
@@ -144,7 +144,8 @@ class ShardedPubSubClusterTests {
 		for (int i = 0; i < count; i++) {
 			String key = "k" + i;
 			for (Instance instance : this.instances) {
-				instance.cache(cacheName).put(key, "v");
+				// A load, not a put: a put would be a write and broadcast.
+				instance.cache(cacheName).get(key, () -> "v");
 			}
 			NearCache origin = this.instances.get(0).cache(cacheName);
 			origin.evict(key);
@@ -268,7 +269,7 @@ class ShardedPubSubClusterTests {
 		for (RedisServerProcess primary : this.cluster.primaries()) {
 			long count = this.cluster.commands(primary).info("commandstats").lines()
 				.filter((line) -> line.startsWith("cmdstat_spublish:"))
-				.mapToLong((line) -> Long.parseLong(line.replaceAll(".*calls=(\\d+).*", "$1")))
+				.mapToLong((line) -> Long.parseLong(line.replaceAll("^cmdstat_spublish:calls=(\\d+),.*", "$1")))
 				.sum();
 			calls.put(primary, count);
 		}
