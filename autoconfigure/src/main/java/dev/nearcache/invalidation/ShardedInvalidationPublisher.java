@@ -70,6 +70,16 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 
 	private final AtomicLongArray heartbeatRequested;
 
+	private final PendingInvalidations deferred;
+
+	private final long[] retryAtNanos;
+
+	private final long[] backoffMillis;
+
+	private long deferredDueNanos;
+
+	private boolean anyDeferredDue;
+
 	private volatile @Nullable Thread worker;
 
 	private volatile boolean stopping;
@@ -108,6 +118,10 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		this.announcedSeq = new AtomicLongArray(buckets);
 		this.lastHeartbeatNanos = new long[buckets];
 		this.heartbeatRequested = new AtomicLongArray(buckets);
+		this.deferred = new PendingInvalidations(maxPendingKeys);
+		this.retryAtNanos = new long[buckets];
+		this.backoffMillis = new long[buckets];
+		java.util.Arrays.fill(this.retryAtNanos, System.nanoTime());
 		long past = System.nanoTime() - this.heartbeatIntervalNanos;
 		java.util.Arrays.fill(this.lastHeartbeatNanos, past);
 	}
@@ -161,7 +175,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		if (thread.isAlive()) {
 			thread.interrupt();
 		}
-		if (thread.isAlive() || !this.pending.isEmpty()) {
+		if (thread.isAlive() || !this.pending.isEmpty() || !this.deferred.isEmpty()) {
 			logger.warn("nearcache: invalidations pending at shutdown were not published (Redis did not answer; "
 					+ "waited at most " + this.shutdownTimeout.toMillis() + " ms); other instances rely on their "
 					+ "reconnect flush or their TTL for them");
@@ -175,49 +189,71 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 	}
 
 	private void run() {
-		long backoff = 0;
-		long tickMillis = Math.max(10, Math.min(250, this.heartbeatIntervalNanos / 4_000_000));
+		long tickNanos = Math.max(10_000_000, Math.min(250_000_000, this.heartbeatIntervalNanos / 4));
 		while (true) {
 			PendingInvalidations.Batch batch;
 			try {
-				if (backoff > 0) {
-					Thread.sleep(backoff);
-				}
-				batch = this.pending.awaitAndDrain(this.stopping ? 0 : tickMillis);
+				long wait = Math.min(tickNanos, this.deferred.isEmpty() ? Long.MAX_VALUE
+						: Math.max(0, earliestRetry() - System.nanoTime()));
+				batch = this.pending.awaitAndDrain(this.stopping ? 0 : Math.max(1, wait / 1_000_000));
 			}
 			catch (InterruptedException ex) {
 				return;
 			}
+			if (!this.deferred.isEmpty() && System.nanoTime() - earliestRetry() >= 0) {
+				this.anyDeferredDue = false;
+				PendingInvalidations.Batch due = this.deferred.drain();
+				if (due != null) {
+					this.pending.addAll(due);
+					if (batch != null) {
+						this.pending.addAll(batch);
+					}
+					batch = this.pending.drain();
+				}
+			}
 			if (batch == null) {
+				if (this.stopping && this.deferred.isEmpty()) {
+					return;
+				}
 				if (this.stopping) {
+					// Shutting down with deferred messages: one last attempt, whatever the back-off says.
+					java.util.Arrays.fill(this.retryAtNanos, System.nanoTime());
+					batch = this.deferred.drain();
+					if (batch == null) {
+						return;
+					}
+					send(batch);
 					return;
 				}
 				heartbeatsIfDue();
 				continue;
 			}
-			try {
-				send(batch);
-				backoff = 0;
-				if (this.failing) {
-					this.failing = false;
-					logger.info("nearcache: publishing invalidations on the sharded channels again");
-				}
-				heartbeatsIfDue();
-			}
-			catch (RuntimeException ex) {
-				this.statistics.recordPublishFailure();
-				this.pending.addAll(batch);
-				if (!this.failing) {
-					this.failing = true;
-					logger.warn("nearcache: could not publish invalidations (" + ex
-							+ "); they are kept and retried until Redis answers");
-				}
-				if (this.stopping) {
-					return;
-				}
-				backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(50, backoff * 2));
-			}
+			send(batch);
+			heartbeatsIfDue();
 		}
+	}
+
+	/** When the earliest deferred message may be retried; meaningful only while something is deferred. */
+	private long earliestRetry() {
+		return this.deferredDueNanos;
+	}
+
+	private void deferredFor(int bucket) {
+		long due = this.retryAtNanos[bucket];
+		if (!this.anyDeferredDue || due - this.deferredDueNanos < 0) {
+			this.deferredDueNanos = due;
+			this.anyDeferredDue = true;
+		}
+	}
+
+	private boolean backingOff(int bucket, long now) {
+		return now - this.retryAtNanos[bucket] < 0;
+	}
+
+	/** A publish to a bucket's shard failed: retry that bucket's messages only after a growing back-off. */
+	private void failed(int bucket, long now) {
+		this.backoffMillis[bucket] = Math.min(MAX_BACKOFF_MILLIS, Math.max(50, this.backoffMillis[bucket] * 2));
+		this.retryAtNanos[bucket] = now + this.backoffMillis[bucket] * 1_000_000;
 	}
 
 	private void heartbeatsIfDue() {
@@ -225,7 +261,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		List<byte[][]> heartbeats = new ArrayList<>();
 		List<Integer> buckets = new ArrayList<>();
 		for (int bucket = 0; bucket < this.channels.buckets(); bucket++) {
-			if (heartbeatDue(bucket, now)) {
+			if (!backingOff(bucket, now) && heartbeatDue(bucket, now)) {
 				long latest = this.seq.get(bucket);
 				InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT,
 						this.instanceId, latest, System.currentTimeMillis(), null, List.of(),
@@ -240,16 +276,16 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		if (heartbeats.isEmpty()) {
 			return;
 		}
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			publish(connection, heartbeats);
-			for (int i = 0; i < heartbeats.size(); i++) {
+		boolean[] acknowledged = publish(heartbeats);
+		for (int i = 0; i < acknowledged.length; i++) {
+			if (acknowledged[i]) {
 				this.statistics.recordHeartbeatPublished();
+				this.backoffMillis[buckets.get(i)] = 0;
 			}
-		}
-		catch (RuntimeException ex) {
-			this.statistics.recordPublishFailure();
-			// Retry at the next tick rather than an interval later.
-			buckets.forEach((bucket) -> this.lastHeartbeatNanos[bucket] = now - this.heartbeatIntervalNanos);
+			else {
+				this.statistics.recordPublishFailure();
+				failed(buckets.get(i), now);
+			}
 		}
 	}
 
@@ -270,40 +306,113 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 				|| this.announcedSeq.get(bucket) != this.seq.get(bucket);
 	}
 
-	private void publish(RedisConnection connection, List<byte[][]> messages) {
-		if (!LettucePublishing.publish(connection, messages, true, this.publishTimeout)) {
-			throw new IllegalStateException("Sharded pub/sub needs a Lettuce connection");
+	/** Publish, telling per message whether it was acknowledged; a failure to even get a connection fails all. */
+	private boolean[] publish(List<byte[][]> messages) {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			boolean[] acknowledged = LettucePublishing.publishEach(connection, messages, true, this.publishTimeout);
+			if (acknowledged == null) {
+				throw new IllegalStateException("Sharded pub/sub needs a Lettuce connection");
+			}
+			return acknowledged;
+		}
+		catch (RuntimeException ex) {
+			if (ex instanceof IllegalStateException && String.valueOf(ex.getMessage()).startsWith("Sharded")) {
+				throw ex;
+			}
+			return new boolean[messages.size()];
 		}
 	}
 
+	/**
+	 * Send what was drained, each cache's messages on its bucket channel. Messages of buckets whose shard is
+	 * backing off, and messages that were not acknowledged, are deferred: the other shards' messages go out
+	 * regardless, so one unreachable shard delays only its own channels.
+	 */
 	private void send(PendingInvalidations.Batch batch) {
-		List<byte[][]> payloads = new ArrayList<>();
+		long now = System.nanoTime();
 		long timestamp = System.currentTimeMillis();
+		List<byte[][]> payloads = new ArrayList<>();
+		List<Runnable> onFailure = new ArrayList<>();
+		List<Integer> buckets = new ArrayList<>();
 		if (batch.clearAll()) {
+			boolean deferredClearAll = false;
 			for (int bucket = 0; bucket < this.channels.buckets(); bucket++) {
+				if (backingOff(bucket, now)) {
+					deferredClearAll = true;
+					deferredFor(bucket);
+					continue;
+				}
 				payloads.add(encode(bucket, InvalidationMessage.Type.CLEAR, null, List.of(), timestamp));
+				onFailure.add(() -> this.deferred.addClear(null));
+				buckets.add(bucket);
+			}
+			if (deferredClearAll) {
+				// Re-sent to every channel later: a clear too many on the healthy ones is harmless.
+				this.deferred.addClear(null);
 			}
 		}
 		else {
 			for (String cache : batch.clears()) {
-				payloads.add(encode(this.channels.bucketOf(cache), InvalidationMessage.Type.CLEAR, cache, List.of(),
-						timestamp));
+				int bucket = this.channels.bucketOf(cache);
+				if (backingOff(bucket, now)) {
+					this.deferred.addClear(cache);
+					deferredFor(bucket);
+					continue;
+				}
+				payloads.add(encode(bucket, InvalidationMessage.Type.CLEAR, cache, List.of(), timestamp));
+				onFailure.add(() -> this.deferred.addClear(cache));
+				buckets.add(bucket);
 			}
 			for (Map.Entry<String, Set<String>> entry : batch.keys().entrySet()) {
 				String cache = entry.getKey();
 				int bucket = this.channels.bucketOf(cache);
+				if (backingOff(bucket, now)) {
+					this.deferred.addKeys(cache, entry.getValue());
+					deferredFor(bucket);
+					continue;
+				}
 				for (List<String> keys : MessageSplitter.split(this.codec, this.instanceId, cache,
 						List.copyOf(entry.getValue()))) {
 					payloads.add(keys.isEmpty()
 							? encode(bucket, InvalidationMessage.Type.CLEAR, cache, List.of(), timestamp)
 							: encode(bucket, InvalidationMessage.Type.INVALIDATE, cache, keys, timestamp));
+					onFailure.add(keys.isEmpty() ? () -> this.deferred.addClear(cache)
+							: () -> this.deferred.addKeys(cache, keys));
+					buckets.add(bucket);
 				}
 			}
 		}
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			publish(connection, payloads);
+		if (payloads.isEmpty()) {
+			return;
 		}
-		this.statistics.recordPublished(payloads.size());
+		boolean[] acknowledged = publish(payloads);
+		int published = 0;
+		boolean anyFailed = false;
+		for (int i = 0; i < acknowledged.length; i++) {
+			if (acknowledged[i]) {
+				published++;
+				this.backoffMillis[buckets.get(i)] = 0;
+			}
+			else {
+				anyFailed = true;
+				onFailure.get(i).run();
+				failed(buckets.get(i), now);
+				deferredFor(buckets.get(i));
+			}
+		}
+		this.statistics.recordPublished(published);
+		if (anyFailed) {
+			this.statistics.recordPublishFailure();
+			if (!this.failing) {
+				this.failing = true;
+				logger.warn("nearcache: could not publish invalidations on some sharded channels; they are kept and "
+						+ "retried until their shard answers (the other channels are not held up)");
+			}
+		}
+		else if (this.failing && this.deferred.isEmpty()) {
+			this.failing = false;
+			logger.info("nearcache: publishing invalidations on every sharded channel again");
+		}
 	}
 
 	private byte[][] encode(int bucket, InvalidationMessage.Type type, @Nullable String cache, List<String> keys,

@@ -158,6 +158,11 @@ class ShardedPubSubClusterTests {
 	void primaryKilledMidRunLeavesNoStaleRead() {
 		ShardedChannels channels = channels();
 		RedisServerProcess victim = owner(channels.slot(channels.bucketOf("products")));
+		long channelsOnVictim = java.util.stream.IntStream.range(0, channels.buckets())
+			.filter((bucket) -> owner(channels.slot(bucket)) == victim)
+			.count();
+		Map<Instance, Long> lossesBefore = new HashMap<>();
+		this.instances.forEach((instance) -> lossesBefore.put(instance, losses(instance)));
 		for (long id = 1; id <= 20; id++) {
 			readEverywhere(id);
 		}
@@ -175,9 +180,14 @@ class ShardedPubSubClusterTests {
 		long recoveredMillis = (System.nanoTime() - killedAt) / 1_000_000;
 		assertThat(flushes() - flushesBefore).as("instances cleared the caches of the channels on the killed primary")
 			.isPositive();
+		for (Instance instance : this.instances) {
+			assertThat(losses(instance) - lossesBefore.get(instance))
+				.as("only the %d channels on the killed primary were lost (degraded or re-subscribed)", channelsOnVictim)
+				.isBetween(1L, channelsOnVictim);
+		}
 		assertCoherent("v2");
-		System.out.printf("sharded failover: all instances subscribed and serving the new values %d ms after the "
-				+ "kill; flushes %s%n", recoveredMillis,
+		System.out.printf("sharded failover: %d of 8 channels on the killed primary; all instances subscribed and serving the new values %d ms after the "
+				+ "kill; flushes %s%n", channelsOnVictim, recoveredMillis,
 				this.instances.stream().map((i) -> i.statistics().flushesByReason()).toList());
 	}
 
@@ -274,6 +284,13 @@ class ShardedPubSubClusterTests {
 			calls.put(primary, count);
 		}
 		return calls;
+	}
+
+	/** Channels an instance found dead or re-subscribed: its degraded and reconnect flushes. */
+	private static long losses(Instance instance) {
+		Map<dev.nearcache.invalidation.FlushReason, Long> flushes = instance.statistics().flushesByReason();
+		return flushes.get(dev.nearcache.invalidation.FlushReason.DEGRADED)
+				+ flushes.get(dev.nearcache.invalidation.FlushReason.RECONNECT);
 	}
 
 	private long flushes() {
