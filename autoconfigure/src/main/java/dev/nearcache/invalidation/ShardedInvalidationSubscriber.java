@@ -149,7 +149,8 @@ public class ShardedInvalidationSubscriber implements SmartLifecycle, Disposable
 	public void stop() {
 		this.running = false;
 		for (Shard shard : this.shards) {
-			shard.close();
+			// Closed before the connection factory shuts the client down, so that it finds nothing to close twice.
+			shard.close(true);
 		}
 		this.statistics.state(TransportState.STOPPED);
 	}
@@ -338,12 +339,21 @@ public class ShardedInvalidationSubscriber implements SmartLifecycle, Disposable
 		}
 
 		void close() {
+			close(false);
+		}
+
+		void close(boolean wait) {
 			StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
 			this.connection = null;
 			this.node = null;
 			if (current != null) {
 				this.closing = true;
-				current.closeAsync();
+				if (wait) {
+					current.close();
+				}
+				else {
+					current.closeAsync();
+				}
 			}
 		}
 

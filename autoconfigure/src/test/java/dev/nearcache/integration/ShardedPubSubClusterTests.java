@@ -106,6 +106,23 @@ class ShardedPubSubClusterTests {
 	}
 
 	@Test
+	void anIdleChannelCarriesAboutOneHeartbeatPerIntervalNotOnePerInstance() {
+		long before = this.instances.stream().mapToLong((i) -> i.statistics().heartbeatsPublished()).sum();
+		long started = System.nanoTime();
+		await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+		long sent = this.instances.stream().mapToLong((i) -> i.statistics().heartbeatsPublished()).sum() - before;
+		double intervals = (System.nanoTime() - started) / 250_000_000.0;
+		double perChannelAndInterval = sent / (8 * intervals);
+		System.out.printf("idle fleet: %d heartbeats from 3 instances on 8 channels in %.1f intervals: %.2f per "
+				+ "channel and interval (3 if every instance sent on every channel)%n", sent, intervals,
+				perChannelAndInterval);
+		// Between one interval and the next tick an idle channel gets one heartbeat; timers that fire together
+		// may send two.
+		assertThat(perChannelAndInterval).isGreaterThan(0.3).isLessThan(1.5);
+		assertThat(this.instances.stream().allMatch(Instance::subscribed)).as("no channel went silent").isTrue();
+	}
+
+	@Test
 	void invalidationsOfDifferentCachesAreCarriedByDifferentShards() {
 		// Quiet heartbeats, so that SPUBLISH counts are the invalidations'.
 		this.instances.forEach(Instance::close);
