@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 
@@ -27,8 +28,8 @@ import dev.nearcache.cache.InvalidationPublisher;
  * other. Heartbeats are per channel too, but only where needed, because a heartbeat on every channel from every
  * instance would cost instances² × channels deliveries per interval: a channel gets this instance's heartbeat
  * when its subscription is unproven (the own heartbeat is the proof), when nothing at all was heard on it for an
- * interval (so an idle channel carries about one heartbeat per interval, from whichever instance's timer fires
- * first, which keeps every subscriber's silence check fed), or when this instance published on it since its last
+ * interval plus a random part of half an interval (so an idle channel carries about one heartbeat per interval
+ * and a quarter, from whichever instance's timer fires first, which keeps every subscriber's silence check fed), or when this instance published on it since its last
  * heartbeat there (so a lost final message is noticed).
  * <p>
  * Failures, retries, the pending-key bound and shutdown behave as in classic mode
@@ -67,6 +68,13 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 	private final AtomicLongArray announcedSeq;
 
 	private final long[] lastHeartbeatNanos;
+
+	/**
+	 * Per channel, how much longer than an interval this instance waits on an idle channel before it sends: every
+	 * instance heard the last heartbeat at about the same moment, so without it they would all find the channel
+	 * idle at once and all send.
+	 */
+	private final long[] idleJitterNanos;
 
 	private final AtomicLongArray heartbeatRequested;
 
@@ -117,6 +125,10 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		this.seq = new AtomicLongArray(buckets);
 		this.announcedSeq = new AtomicLongArray(buckets);
 		this.lastHeartbeatNanos = new long[buckets];
+		this.idleJitterNanos = new long[buckets];
+		for (int bucket = 0; bucket < buckets; bucket++) {
+			this.idleJitterNanos[bucket] = ThreadLocalRandom.current().nextLong(this.heartbeatIntervalNanos / 2 + 1);
+		}
 		this.heartbeatRequested = new AtomicLongArray(buckets);
 		this.deferred = new PendingInvalidations(maxPendingKeys);
 		this.retryAtNanos = new long[buckets];
@@ -189,7 +201,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 	}
 
 	private void run() {
-		long tickNanos = Math.max(10_000_000, Math.min(250_000_000, this.heartbeatIntervalNanos / 4));
+		long tickNanos = Math.max(10_000_000, Math.min(100_000_000, this.heartbeatIntervalNanos / 10));
 		while (true) {
 			PendingInvalidations.Batch batch;
 			try {
@@ -270,6 +282,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 				buckets.add(bucket);
 				this.heartbeatRequested.set(bucket, 0);
 				this.lastHeartbeatNanos[bucket] = now;
+				this.idleJitterNanos[bucket] = ThreadLocalRandom.current().nextLong(this.heartbeatIntervalNanos / 2 + 1);
 				this.announcedSeq.set(bucket, latest);
 			}
 		}
@@ -302,7 +315,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		}
 		ChannelMonitor monitor = monitors.monitor(bucket);
 		return monitor.state() != TransportState.SUBSCRIBED
-				|| now - monitor.lastHeardNanos() >= this.heartbeatIntervalNanos
+				|| now - monitor.lastHeardNanos() >= this.heartbeatIntervalNanos + this.idleJitterNanos[bucket]
 				|| this.announcedSeq.get(bucket) != this.seq.get(bucket);
 	}
 
