@@ -9,11 +9,11 @@ import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
 
 /**
- * One {@link ChannelMonitor} per bucket channel of sharded mode, each flushing only the caches of its bucket.
- * <p>
- * The caches run degraded while any channel is unproven (the degraded mode is per instance, and a cache created
- * later must not pick a bucket's state), and the instance's state is the worst of its channels': connecting if
- * any channel has never been proven, degraded if any channel went silent, subscribed when all are proven.
+ * One {@link ChannelMonitor} per bucket channel of sharded mode, each flushing and degrading only the caches of
+ * its bucket, so that a dead shard or a migrated slot costs only the caches whose channels it carried. A cache
+ * created while its bucket is degraded starts degraded. The instance's state is the worst of its channels':
+ * connecting if any channel has never been proven, degraded if any channel went silent, subscribed when all are
+ * proven.
  */
 public final class ShardedMonitors {
 
@@ -28,6 +28,10 @@ public final class ShardedMonitors {
 	private final TransportState[] states;
 
 	private final BitSet degraded = new BitSet();
+
+	private DegradedMode degradedMode = DegradedMode.SHORT_TTL;
+
+	private Duration degradedTtl = Duration.ZERO;
 
 	/**
 	 * Create a monitor per bucket channel.
@@ -52,6 +56,7 @@ public final class ShardedMonitors {
 			this.monitors[bucket] = new ChannelMonitor(new Bucket(bucket), statistics, channels.channel(bucket),
 					InvalidationMessage.SHARDED_MODE, degradedMode, degradedTtl, window, () -> heartbeatNow.accept(b));
 		}
+		cacheManager.forEachCache(this::created);
 	}
 
 	/**
@@ -85,18 +90,38 @@ public final class ShardedMonitors {
 	}
 
 	private synchronized void degrade(int bucket, DegradedMode mode, Duration ttl) {
-		boolean first = this.degraded.isEmpty();
+		this.degradedMode = mode;
+		this.degradedTtl = ttl;
 		this.degraded.set(bucket);
-		if (first) {
-			this.cacheManager.degrade(mode, ttl);
+		for (NearCache cache : this.cacheManager.caches()) {
+			if (this.channels.bucketOf(cache.getName()) == bucket) {
+				cache.degrade(mode, ttl);
+			}
 		}
 	}
 
 	private synchronized void restore(int bucket) {
 		this.degraded.clear(bucket);
-		if (this.degraded.isEmpty()) {
-			this.cacheManager.restore();
+		for (NearCache cache : this.cacheManager.caches()) {
+			if (this.channels.bucketOf(cache.getName()) == bucket) {
+				cache.restore();
+			}
 		}
+	}
+
+	private synchronized void created(NearCache cache) {
+		if (this.degraded.get(this.channels.bucketOf(cache.getName()))) {
+			cache.degrade(this.degradedMode, this.degradedTtl);
+		}
+	}
+
+	/**
+	 * Return whether a bucket's caches run in the degraded mode.
+	 * @param bucket the bucket
+	 * @return whether its channel is unproven
+	 */
+	public synchronized boolean degraded(int bucket) {
+		return this.degraded.get(bucket);
 	}
 
 	private synchronized void state(int bucket, TransportState state) {
