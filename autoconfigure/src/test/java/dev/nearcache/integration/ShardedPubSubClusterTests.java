@@ -180,6 +180,14 @@ class ShardedPubSubClusterTests {
 			.count();
 		Map<Instance, Long> lossesBefore = new HashMap<>();
 		this.instances.forEach((instance) -> lossesBefore.put(instance, losses(instance)));
+		String elsewhere = null;
+		for (int i = 0; elsewhere == null; i++) {
+			if (owner(channels.slot(channels.bucketOf("catalog-" + i))) != victim) {
+				elsewhere = "catalog-" + i;
+			}
+		}
+		String unaffected = elsewhere;
+		this.instances.forEach((instance) -> instance.cache(unaffected).get("kept", () -> "v"));
 		for (long id = 1; id <= 20; id++) {
 			readEverywhere(id);
 		}
@@ -197,6 +205,8 @@ class ShardedPubSubClusterTests {
 		long recoveredMillis = (System.nanoTime() - killedAt) / 1_000_000;
 		assertThat(flushes() - flushesBefore).as("instances cleared the caches of the channels on the killed primary")
 			.isPositive();
+		assertThat(this.instances).as("caches whose channel lives on another shard were not cleared")
+			.allMatch((instance) -> instance.holds(unaffected, "kept"));
 		for (Instance instance : this.instances) {
 			assertThat(losses(instance) - lossesBefore.get(instance))
 				.as("only the %d channels on the killed primary were lost (degraded or re-subscribed)", channelsOnVictim)
