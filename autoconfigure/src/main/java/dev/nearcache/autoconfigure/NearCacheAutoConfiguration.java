@@ -26,8 +26,8 @@ import dev.nearcache.cache.NearCacheManager;
 @ConditionalOnBooleanProperty(name = "nearcache.enabled", matchIfMissing = true)
 @ConditionalOnMissingBean(value = CacheManager.class, ignored = NearCacheManager.class)
 @EnableConfigurationProperties(NearCacheProperties.class)
-@Import({ RedisInvalidationConfiguration.class, LocalOnlyInvalidationConfiguration.class,
-		NearCacheManagerConfiguration.class, CacheFillConfiguration.class, TcpKeepAliveConfiguration.class })
+@Import({ RedisInvalidationConfiguration.class, ShardedInvalidationConfiguration.class,
+		LocalOnlyInvalidationConfiguration.class, NearCacheManagerConfiguration.class, CacheFillConfiguration.class, TcpKeepAliveConfiguration.class })
 public final class NearCacheAutoConfiguration {
 
 }

@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 import dev.nearcache.cache.DegradedMode;
+import dev.nearcache.invalidation.PubSubMode;
 
 /**
  * Configuration properties of nearcache.
@@ -129,8 +130,7 @@ public class NearCacheProperties {
 	}
 
 	/**
-	 * Credentials of a Redis connection of nearcache's own, e.g. for a Redis ACL user allowed only nearcache's
-	 * channel.
+	 * How nearcache uses Redis for the invalidation channel: its own credentials, and the pub/sub flavour.
 	 */
 	public static class Redis {
 
@@ -147,6 +147,21 @@ public class NearCacheProperties {
 		 */
 		private @Nullable String password;
 
+		/**
+		 * Redis pub/sub flavour: 'classic' (PUBLISH on one channel, any Redis), 'sharded' (Redis 7 SPUBLISH on
+		 * 'nearcache.redis.sharded-channels' channels spread over a Redis Cluster's shards), or 'auto' (sharded
+		 * when 'spring.data.redis.cluster.nodes' is set, classic otherwise). Every instance of an application must
+		 * use the same flavour.
+		 */
+		private PubSubMode pubsub = PubSubMode.CLASSIC;
+
+		/**
+		 * Number of channels in sharded mode, a power of two: each cache's invalidations go to channel
+		 * '<nearcache.channel>:<CLUSTER KEYSLOT of the cache name mod this>'. About twice the number of primaries
+		 * spreads the load; every instance needs one connection per channel.
+		 */
+		private int shardedChannels = 8;
+
 		public @Nullable String getUsername() {
 			return this.username;
 		}
@@ -161,6 +176,22 @@ public class NearCacheProperties {
 
 		public void setPassword(@Nullable String password) {
 			this.password = password;
+		}
+
+		public PubSubMode getPubsub() {
+			return this.pubsub;
+		}
+
+		public void setPubsub(PubSubMode pubsub) {
+			this.pubsub = pubsub;
+		}
+
+		public int getShardedChannels() {
+			return this.shardedChannels;
+		}
+
+		public void setShardedChannels(int shardedChannels) {
+			this.shardedChannels = shardedChannels;
 		}
 
 	}

@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
@@ -33,6 +34,7 @@ import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 @ConditionalOnClass({ RedisConnectionFactory.class, RedisMessageListenerContainer.class })
 @ConditionalOnBooleanProperty(name = "nearcache.invalidation.enabled", matchIfMissing = true)
 @ConditionalOnSingleCandidate(RedisConnectionFactory.class)
+@Conditional(PubSubModeCondition.Classic.class)
 class RedisInvalidationConfiguration {
 
 	@Bean
@@ -85,7 +87,7 @@ class RedisInvalidationConfiguration {
 				statistics, invalidation.getMaxRetryInterval(), checkInterval, invalidation.getReceiveQueueCapacity());
 	}
 
-	private static Duration window(NearCacheProperties properties) {
+	static Duration window(NearCacheProperties properties) {
 		Duration window = properties.getHeartbeat().getWindow();
 		if (window == null) {
 			return properties.getHeartbeat().getInterval().multipliedBy(3);
@@ -99,7 +101,7 @@ class RedisInvalidationConfiguration {
 		return window;
 	}
 
-	private static Duration clearCoalesceWindow(NearCacheProperties properties) {
+	static Duration clearCoalesceWindow(NearCacheProperties properties) {
 		Duration window = properties.getInvalidation().getClearCoalesceWindow();
 		if (window.isNegative()) {
 			throw new InvalidConfigurationPropertyValueException("nearcache.invalidation.clear-coalesce-window",
@@ -108,13 +110,13 @@ class RedisInvalidationConfiguration {
 		return window;
 	}
 
-	private static void requirePositive(String property, int value) {
+	static void requirePositive(String property, int value) {
 		if (value <= 0) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "Must be positive");
 		}
 	}
 
-	private static void requirePositive(String property, Duration value) {
+	static void requirePositive(String property, Duration value) {
 		if (value.isZero() || value.isNegative()) {
 			throw new InvalidConfigurationPropertyValueException(property, value, "Must be a positive duration");
 		}

@@ -38,9 +38,15 @@ public class ChannelMonitor {
 
 	private static final long GAP_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-	private final NearCacheManager cacheManager;
+	private final ChannelScope scope;
 
 	private final InvalidationStatistics statistics;
+
+	private final String channel;
+
+	private final String mode;
+
+	private volatile TransportState state = TransportState.CONNECTING;
 
 	private final DegradedMode degradedMode;
 
@@ -100,9 +106,31 @@ public class ChannelMonitor {
 	 */
 	public ChannelMonitor(NearCacheManager cacheManager, InvalidationStatistics statistics, DegradedMode degradedMode,
 			Duration degradedTtl, Duration window, Runnable heartbeatNow, Duration gapFlushCoalesceWindow) {
+		this(new WholeInstance(cacheManager, statistics), statistics, statistics.channel(),
+				InvalidationMessage.CLASSIC_MODE, degradedMode, degradedTtl, window, heartbeatNow,
+				gapFlushCoalesceWindow);
+	}
+
+	/**
+	 * Create a monitor of one channel that feeds part of the caches (sharded mode).
+	 * @param scope the caches the channel feeds, and where its state goes
+	 * @param statistics the instance's counters
+	 * @param channel the channel's name, for logs
+	 * @param mode the channel layout this instance uses, compared with other senders' heartbeats
+	 * @param degradedMode what degraded means for the caches
+	 * @param degradedTtl the TTL cap of {@link DegradedMode#SHORT_TTL}
+	 * @param window how long silence is tolerated before the subscription is considered dead
+	 * @param heartbeatNow asks the publisher for a heartbeat on this channel at once
+	 * @param gapFlushCoalesceWindow how long after a gap flush further gap flushes are merged into one trailing flush
+	 */
+	ChannelMonitor(ChannelScope scope, InvalidationStatistics statistics, String channel, String mode,
+			DegradedMode degradedMode, Duration degradedTtl, Duration window, Runnable heartbeatNow,
+			Duration gapFlushCoalesceWindow) {
 		this.gapFlushes = new ClearCoalescer(gapFlushCoalesceWindow);
-		this.cacheManager = cacheManager;
+		this.scope = scope;
 		this.statistics = statistics;
+		this.channel = channel;
+		this.mode = mode;
 		this.degradedMode = degradedMode;
 		this.degradedTtl = degradedTtl;
 		this.windowNanos = window.toNanos();
@@ -111,8 +139,8 @@ public class ChannelMonitor {
 
 	/** Start unproven: caches run degraded until the first heartbeat round trip. */
 	public synchronized void starting() {
-		this.statistics.state(TransportState.CONNECTING);
-		this.cacheManager.degrade(this.degradedMode, this.degradedTtl);
+		state(TransportState.CONNECTING);
+		this.scope.degrade(this.degradedMode, this.degradedTtl);
 		this.degradedSinceNanos = System.nanoTime();
 	}
 
@@ -125,10 +153,10 @@ public class ChannelMonitor {
 		this.subscribedSinceNanos = now;
 		this.lastHeardNanos = now;
 		if (first) {
-			logger.info("nearcache: subscribed to invalidation channel '" + this.statistics.channel() + "' as instance '"
+			logger.info("nearcache: subscribed to invalidation channel '" + this.channel + "' as instance '"
 					+ this.statistics.instanceId() + "'");
 		}
-		else if (this.statistics.state() == TransportState.SUBSCRIBED && this.provenNanos >= this.recycleStartedNanos
+		else if (this.state == TransportState.SUBSCRIBED && this.provenNanos >= this.recycleStartedNanos
 				&& now - this.provenNanos <= this.windowNanos) {
 			// Within a window of the proof that ended a recycle: the second of the two subscriptions a recycle can
 			// leave (the recycle's own, and the one from before it that Lettuce reconnected meanwhile), the same
@@ -137,10 +165,10 @@ public class ChannelMonitor {
 			this.statistics.recordReconnect();
 			this.statistics.recordCoalescedFlush();
 		}
-		else if (this.statistics.state() == TransportState.SUBSCRIBED) {
+		else if (this.state == TransportState.SUBSCRIBED) {
 			this.statistics.recordReconnect();
 			flush(FlushReason.RECONNECT);
-			logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was lost; "
+			logger.warn("nearcache: re-subscribed to '" + this.channel + "' after the connection was lost; "
 					+ "cleared every cache, since invalidations published meanwhile were missed");
 		}
 		else {
@@ -151,7 +179,7 @@ public class ChannelMonitor {
 			this.statistics.recordCoalescedFlush();
 			if (!this.reconnectLogged) {
 				this.reconnectLogged = true;
-				logger.warn("nearcache: re-subscribed to '" + this.statistics.channel() + "' after the connection was "
+				logger.warn("nearcache: re-subscribed to '" + this.channel + "' after the connection was "
 						+ "lost; every cache is cleared once a heartbeat proves the subscription");
 			}
 		}
@@ -172,12 +200,12 @@ public class ChannelMonitor {
 	 * This instance's own heartbeat came back: if degraded, the subscription is proven again.
 	 */
 	public synchronized void ownHeartbeat() {
-		TransportState state = this.statistics.state();
+		TransportState state = this.state;
 		if (state != TransportState.CONNECTING && state != TransportState.DEGRADED
 				|| this.subscribedSinceNanos == Long.MAX_VALUE) {
 			return;
 		}
-		this.cacheManager.restore();
+		this.scope.restore();
 		this.reconnectLogged = false;
 		this.provenNanos = System.nanoTime();
 		if (this.lastFlushNanos < this.subscribedSinceNanos) {
@@ -186,9 +214,9 @@ public class ChannelMonitor {
 		else {
 			this.statistics.recordCoalescedFlush();
 		}
-		this.statistics.state(TransportState.SUBSCRIBED);
+		state(TransportState.SUBSCRIBED);
 		if (state == TransportState.DEGRADED) {
-			logger.info("nearcache: invalidations flow again on '" + this.statistics.channel() + "' after "
+			logger.info("nearcache: invalidations flow again on '" + this.channel + "' after "
 					+ Duration.ofNanos(System.nanoTime() - this.degradedSinceNanos).toMillis()
 					+ " ms degraded; cleared what was cached meanwhile");
 		}
@@ -203,11 +231,11 @@ public class ChannelMonitor {
 		if (origin == null) {
 			return;
 		}
-		if (message.mode() != null && !InvalidationMessage.CLASSIC_MODE.equals(message.mode())
+		if (message.mode() != null && !this.mode.equals(message.mode())
 				&& this.reportedForeignOrigins.size() < 100 && this.reportedForeignOrigins.add(origin)) {
-			logger.warn("nearcache: instance '" + origin + "' on channel '" + this.statistics.channel()
+			logger.warn("nearcache: instance '" + origin + "' on channel '" + this.channel
 					+ "' uses channel mode '" + message.mode() + "' while this instance uses '"
-					+ InvalidationMessage.CLASSIC_MODE + "': a mixed fleet does not exchange all invalidations");
+					+ this.mode + "': a mixed fleet does not exchange all invalidations");
 		}
 		Long seq = message.seq();
 		if (seq != null && this.sequences.record(origin, seq,
@@ -253,17 +281,17 @@ public class ChannelMonitor {
 		if (now - this.lastHeardNanos <= this.windowNanos) {
 			return false;
 		}
-		TransportState state = this.statistics.state();
+		TransportState state = this.state;
 		if (state == TransportState.SUBSCRIBED) {
-			this.statistics.state(TransportState.DEGRADED);
+			state(TransportState.DEGRADED);
 			this.degradedSinceNanos = now;
-			this.cacheManager.degrade(this.degradedMode, this.degradedTtl);
+			this.scope.degrade(this.degradedMode, this.degradedTtl);
 			if (this.degradedMode != DegradedMode.SERVE_STALE) {
 				this.statistics.recordFlush(FlushReason.DEGRADED);
 				this.lastFlushNanos = now;
 				this.sequences.reset();
 			}
-			logger.warn("nearcache: nothing received on '" + this.statistics.channel() + "' for "
+			logger.warn("nearcache: nothing received on '" + this.channel + "' for "
 					+ Duration.ofNanos(now - this.lastHeardNanos).toMillis() + " ms, not even this instance's own "
 					+ "heartbeat; degraded (" + this.degradedMode + ") and re-subscribing");
 		}
@@ -273,11 +301,79 @@ public class ChannelMonitor {
 				|| this.subscribedSinceNanos != Long.MAX_VALUE;
 	}
 
+	/**
+	 * The server ended the subscription on its own ({@code SUNSUBSCRIBE} pushed after a slot migration or a
+	 * failover): messages published from now on are lost until it is re-established, so clear the channel's
+	 * caches, run degraded, and have it re-subscribed. A no-op unless subscribed and proven.
+	 * @return whether the subscription should be re-established now
+	 */
+	public synchronized boolean unsubscribedByServer() {
+		if (this.state != TransportState.SUBSCRIBED) {
+			return this.state == TransportState.DEGRADED;
+		}
+		long now = System.nanoTime();
+		state(TransportState.DEGRADED);
+		this.degradedSinceNanos = now;
+		this.scope.degrade(this.degradedMode, this.degradedTtl);
+		this.statistics.recordReconnect();
+		flush(FlushReason.RECONNECT);
+		logger.warn("nearcache: Redis ended the subscription to '" + this.channel + "' (slot moved or node failed); "
+				+ "cleared the caches it feeds and re-subscribing on the slot's current owner");
+		return true;
+	}
+
+	/**
+	 * Return the channel's state as this monitor sees it.
+	 * @return the state
+	 */
+	public TransportState state() {
+		return this.state;
+	}
+
+	/**
+	 * Return when something last arrived on the channel.
+	 * @return a {@link System#nanoTime()} value
+	 */
+	long lastHeardNanos() {
+		return this.lastHeardNanos;
+	}
+
+	private void state(TransportState state) {
+		this.state = state;
+		this.scope.state(state);
+	}
+
 	private void flush(FlushReason reason) {
-		this.cacheManager.clearBroadcastingLocally();
+		this.scope.flush();
 		this.statistics.recordFlush(reason);
 		this.lastFlushNanos = System.nanoTime();
 		this.sequences.reset();
+	}
+
+	/** Classic mode: one channel feeds every broadcasting cache, and its state is the instance's. */
+	private record WholeInstance(NearCacheManager cacheManager, InvalidationStatistics statistics)
+			implements ChannelScope {
+
+		@Override
+		public void degrade(DegradedMode mode, Duration ttl) {
+			this.cacheManager.degrade(mode, ttl);
+		}
+
+		@Override
+		public void restore() {
+			this.cacheManager.restore();
+		}
+
+		@Override
+		public void flush() {
+			this.cacheManager.clearBroadcastingLocally();
+		}
+
+		@Override
+		public void state(TransportState state) {
+			this.statistics.state(state);
+		}
+
 	}
 
 }

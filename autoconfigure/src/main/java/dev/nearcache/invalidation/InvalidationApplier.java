@@ -90,9 +90,18 @@ public class InvalidationApplier {
 	 * @param body the message body
 	 */
 	public void apply(byte[] body) {
+		apply(body, this.monitor);
+	}
+
+	/**
+	 * Decode and apply one message body received on a channel with its own monitor (sharded mode).
+	 * @param body the message body
+	 * @param monitor the monitor of the channel it arrived on
+	 */
+	void apply(byte[] body, @Nullable ChannelMonitor monitor) {
 		this.statistics.recordReceived();
-		if (this.monitor != null) {
-			this.monitor.heard();
+		if (monitor != null) {
+			monitor.heard();
 		}
 		try {
 			InvalidationCodec.Decoded decoded = this.codec.decode(body);
@@ -100,7 +109,7 @@ public class InvalidationApplier {
 				drop(decoded.dropReason(), body.length);
 				return;
 			}
-			apply(decoded.message());
+			apply(decoded.message(), monitor);
 		}
 		catch (RuntimeException ex) {
 			drop(DropReason.ERROR, body.length);
@@ -109,16 +118,20 @@ public class InvalidationApplier {
 	}
 
 	void apply(InvalidationMessage message) {
+		apply(message, this.monitor);
+	}
+
+	private void apply(InvalidationMessage message, @Nullable ChannelMonitor monitor) {
 		if (this.statistics.instanceId().equals(message.origin())) {
 			this.statistics.recordSelfSkipped();
-			if (this.monitor != null && message.type() == InvalidationMessage.Type.HEARTBEAT) {
-				this.monitor.ownHeartbeat();
+			if (monitor != null && message.type() == InvalidationMessage.Type.HEARTBEAT) {
+				monitor.ownHeartbeat();
 			}
 			return;
 		}
-		if (this.monitor != null) {
-			// Before applying: a gap flushes everything, then this message is applied as usual.
-			this.monitor.sequenced(message);
+		if (monitor != null) {
+			// Before applying: a gap flushes everything the channel feeds, then this message is applied as usual.
+			monitor.sequenced(message);
 		}
 		switch (message.type()) {
 			case INVALIDATE -> {

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param timestamp epoch milliseconds when it was sent ({@code ts})
  * @param cache the cache it applies to; {@code null} for a clear of every cache and for heartbeats
  * @param keys the canonical keys to evict, for {@link Type#INVALIDATE}; empty otherwise
- * @param mode the sender's channel layout, in heartbeats ({@code classic}); lets a mixed fleet be detected
+ * @param mode the sender's channel layout, in heartbeats ({@code classic} or {@code sharded}); lets a mixed fleet be detected
  */
 public record InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
 		@Nullable String cache, List<String> keys, @Nullable String mode) {
@@ -21,8 +21,11 @@ public record InvalidationMessage(Type type, @Nullable String origin, @Nullable 
 	/** The protocol version this code writes and the highest it reads. */
 	public static final int VERSION = 1;
 
-	/** The channel layout this code uses, sent in heartbeats as {@code mode}. */
+	/** The classic channel layout (one {@code PUBLISH} channel per application), sent in heartbeats as {@code mode}. */
 	public static final String CLASSIC_MODE = "classic";
+
+	/** The channel layout of sharded pub/sub ({@code SPUBLISH} on one channel per bucket of caches). */
+	public static final String SHARDED_MODE = "sharded";
 
 	public InvalidationMessage {
 		keys = List.copyOf(keys);

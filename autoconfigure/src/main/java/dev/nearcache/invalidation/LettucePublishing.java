@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisSystemException;
@@ -28,15 +29,67 @@ final class LettucePublishing {
 	 * Publish the payloads in order, pipelined, and wait for all of them.
 	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
 	 */
-	@SuppressWarnings("unchecked")
 	static boolean publish(RedisConnection connection, byte[] channel, List<byte[]> payloads, Duration timeout) {
+		List<byte[][]> messages = new ArrayList<>(payloads.size());
+		for (byte[] payload : payloads) {
+			messages.add(new byte[][] { channel, payload });
+		}
+		return publish(connection, messages, false, timeout);
+	}
+
+	/**
+	 * Publish {@code {channel, payload}} pairs in order, pipelined, and tell which were acknowledged within the
+	 * timeout: on a cluster each goes to its own shard, and one unreachable shard must not fail the others.
+	 * @return per message whether Redis acknowledged it; {@code null} if the connection is not a Lettuce one
+	 */
+	@SuppressWarnings("unchecked")
+	static boolean @Nullable [] publishEach(RedisConnection connection, List<byte[][]> messages, boolean sharded,
+			Duration timeout) {
+		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
+			return null;
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
+		List<RedisFuture<Long>> futures = new ArrayList<>(messages.size());
+		for (byte[][] message : messages) {
+			futures.add(sharded ? async.spublish(message[0], message[1]) : async.publish(message[0], message[1]));
+		}
+		long deadline = System.nanoTime() + timeout.toNanos();
+		boolean[] acknowledged = new boolean[futures.size()];
+		for (int i = 0; i < futures.size(); i++) {
+			RedisFuture<Long> future = futures.get(i);
+			try {
+				future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				acknowledged[i] = true;
+			}
+			catch (TimeoutException ex) {
+				future.cancel(false);
+			}
+			catch (ExecutionException ex) {
+				// Not acknowledged: the caller retries it.
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				futures.forEach((each) -> each.cancel(false));
+				throw new RedisSystemException("Interrupted while publishing", ex);
+			}
+		}
+		return acknowledged;
+	}
+
+	/**
+	 * Publish {@code {channel, payload}} pairs in order, pipelined, with {@code PUBLISH} or {@code SPUBLISH}, and
+	 * wait for all of them. On a cluster connection {@code SPUBLISH} is routed to the channel's slot owner.
+	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
+	 */
+	@SuppressWarnings("unchecked")
+	static boolean publish(RedisConnection connection, List<byte[][]> messages, boolean sharded, Duration timeout) {
 		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
 			return false;
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
-		List<RedisFuture<Long>> futures = new ArrayList<>(payloads.size());
-		for (byte[] payload : payloads) {
-			futures.add(async.publish(channel, payload));
+		List<RedisFuture<Long>> futures = new ArrayList<>(messages.size());
+		for (byte[][] message : messages) {
+			futures.add(sharded ? async.spublish(message[0], message[1]) : async.publish(message[0], message[1]));
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
 		try {

@@ -86,6 +86,21 @@ final class PendingInvalidations {
 		return batch;
 	}
 
+	/**
+	 * Take everything pending without waiting.
+	 * @return what was pending, or {@code null} if nothing was
+	 */
+	synchronized @Nullable Batch drain() {
+		if (isEmpty()) {
+			return null;
+		}
+		Batch batch = new Batch(this.clearAll, Set.copyOf(this.clears), copyKeys());
+		this.clearAll = false;
+		this.clears.clear();
+		this.keys.clear();
+		return batch;
+	}
+
 	/** Wake a thread waiting in {@link #awaitAndDrain} without adding anything. */
 	synchronized void wakeUp() {
 		notifyAll();

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
+import dev.nearcache.invalidation.ShardedChannels;
 import dev.nearcache.testsupport.RedisClusterFixture;
 import dev.nearcache.testsupport.RedisServerProcess;
 
@@ -34,7 +35,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Measures what one invalidation costs the Redis side in classic pub/sub: three real instances subscribed,
- * one of them invalidating one key at a time, on a standalone Redis and on clusters of 3 and 6 primaries.
+ * one of them invalidating one key at a time, on a standalone Redis and on clusters of 3 and 6 primaries; and,
+ * with Redis 7 or later, the same clusters in sharded mode ({@code nearcache.redis.pubsub=sharded}; bus messages
+ * then include {@code cluster_stats_messages_publishshard_sent}).
  * <p>
  * Per node it reads {@code INFO stats} (client bytes in and out, replication bytes), {@code CLUSTER INFO}
  * (bus messages) and {@code /proc/<pid>/io} {@code wchar} (every byte the process wrote: clients, replication
@@ -71,6 +74,15 @@ class ClusterInvalidationCostMeasurement {
 						(port) -> List.of("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())));
 			}
 		}
+		if (Integer.parseInt(RedisServerProcess.version().split("\\.")[0]) >= 7) {
+			for (int[] shape : new int[][] { { 3, 0 }, { 3, 1 }, { 6, 0 }, { 6, 1 } }) {
+				try (RedisClusterFixture cluster = RedisClusterFixture.start(shape[0], shape[1])) {
+					rows.add(row(shape[0] + " primaries, " + shape[1] + " replica each, sharded", cluster.nodes(),
+							cluster, (port) -> List.of("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+									"nearcache.redis.pubsub=sharded")));
+				}
+			}
+		}
 		String table = String.join(System.lineSeparator(), rows) + System.lineSeparator();
 		System.out.println("Redis " + RedisServerProcess.version() + ", " + INVALIDATIONS
 				+ " invalidations of one key, 3 instances subscribed" + System.lineSeparator() + table);
@@ -96,8 +108,10 @@ class ClusterInvalidationCostMeasurement {
 			}
 			await().atMost(Duration.ofSeconds(30)).until(() -> instances.stream().allMatch(Instance::subscribed));
 			Instance writer = instances.get(0);
-			String channel = writer.statistics().channel();
-			int payload = samplePayloadSize(client, nodes.get(nodes.size() - 1), channel, writer);
+			boolean sharded = writer.context.getBeansOfType(ShardedChannels.class).size() == 1;
+			String channel = sharded ? shardedChannel(writer, "products") : writer.statistics().channel();
+			int payload = sharded ? samplePayloadSize(client, nodes, channel, writer)
+					: samplePayloadSize(client, nodes.get(nodes.size() - 1), channel, writer);
 			invalidate(writer, 1, 100);
 
 			Map<String, Long> idle0 = snapshot(connections, cluster != null);
@@ -126,7 +140,8 @@ class ClusterInvalidationCostMeasurement {
 			double busBytes = Math.max(0, perInvalidation.get("wchar") - perInvalidation.get("total_net_output_bytes")
 					- perInvalidation.get("total_net_repl_output_bytes"));
 			return String.format("| %s | %d | %.1f | %.0f | %.0f | %.0f | %.0f | %d |", topology, nodes.size(),
-					perInvalidation.getOrDefault("cluster_stats_messages_publish_sent", 0.0), busBytes,
+					perInvalidation.getOrDefault("cluster_stats_messages_publish_sent", 0.0)
+							+ perInvalidation.getOrDefault("cluster_stats_messages_publishshard_sent", 0.0), busBytes,
 					perInvalidation.get("total_net_input_bytes"), perInvalidation.get("total_net_output_bytes"),
 					perInvalidation.get("total_net_repl_output_bytes"), payload);
 		}
@@ -171,11 +186,49 @@ class ClusterInvalidationCostMeasurement {
 		return received.get().getBytes(StandardCharsets.UTF_8).length;
 	}
 
+	/** Sharded mode: the bucket channel of a cache. */
+	private static String shardedChannel(Instance writer, String cache) {
+		ShardedChannels channels = writer.context.getBean(ShardedChannels.class);
+		return channels.channel(channels.bucketOf(cache));
+	}
+
+	/** Sharded mode: as above, with {@code SSUBSCRIBE} on the node that owns the channel's slot. */
+	private static int samplePayloadSize(RedisClient client, List<RedisServerProcess> nodes, String channel,
+			Instance writer) {
+		AtomicReference<String> received = new AtomicReference<>();
+		for (RedisServerProcess node : nodes) {
+			StatefulRedisPubSubConnection<String, String> pubSub = client
+				.connectPubSub(RedisURI.create(node.host(), node.port()));
+			try {
+				pubSub.addListener(new RedisPubSubAdapter<>() {
+					@Override
+					public void smessage(String ch, String message) {
+						if (message.contains("\"invalidate\"")) {
+							received.compareAndSet(null, message);
+						}
+					}
+				});
+				pubSub.sync().ssubscribe(channel);
+				invalidate(writer, 900_000, 1);
+				await().atMost(Duration.ofSeconds(5)).until(() -> received.get() != null);
+				return received.get().getBytes(StandardCharsets.UTF_8).length;
+			}
+			catch (RuntimeException ex) {
+				// MOVED: not the owner (or a replica); try the next node.
+			}
+			finally {
+				pubSub.close();
+			}
+		}
+		throw new IllegalStateException("No node accepted SSUBSCRIBE " + channel);
+	}
+
 	private static Map<String, Long> snapshot(Map<RedisServerProcess, StatefulRedisConnection<String, String>> nodes,
 			boolean cluster) {
 		Map<String, Long> sums = new HashMap<>();
 		for (String field : List.of("total_net_input_bytes", "total_net_output_bytes", "total_net_repl_output_bytes",
-				"cluster_stats_messages_publish_sent", "cluster_stats_messages_sent", "wchar")) {
+				"cluster_stats_messages_publish_sent", "cluster_stats_messages_publishshard_sent",
+				"cluster_stats_messages_sent", "wchar")) {
 			sums.put(field, 0L);
 		}
 		for (Map.Entry<RedisServerProcess, StatefulRedisConnection<String, String>> entry : nodes.entrySet()) {
