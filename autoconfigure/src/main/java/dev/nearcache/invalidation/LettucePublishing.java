@@ -3,6 +3,7 @@ package dev.nearcache.invalidation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,6 +15,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Publishes through Lettuce's asynchronous API, so that a publish waits nearcache's own timeout instead of
@@ -35,6 +38,44 @@ final class LettucePublishing {
 			messages.add(new byte[][] { channel, payload });
 		}
 		return publish(connection, messages, false, timeout);
+	}
+
+	/**
+	 * Whether publishes can be issued without waiting for them: only on a connection factory that shares one
+	 * native connection, so that every publish, from whichever thread, goes out in order on the same connection
+	 * (a heartbeat must never overtake the message whose {@code seq} it announces), and closing the
+	 * {@link RedisConnection} after issuing does not close the connection the command is queued on.
+	 */
+	static boolean canPublishWithoutWaiting(RedisConnectionFactory connectionFactory) {
+		return connectionFactory instanceof LettuceConnectionFactory lettuce && lettuce.getShareNativeConnection();
+	}
+
+	/**
+	 * Issue the payloads in order, pipelined, without waiting for them.
+	 * @return completed when Redis acknowledged all of them, exceptionally on the first failure or after the
+	 * timeout; {@code null} if the connection is not a Lettuce one (nothing was sent)
+	 */
+	@SuppressWarnings("unchecked")
+	static @Nullable CompletableFuture<Void> publishWithoutWaiting(RedisConnection connection, byte[] channel,
+			List<byte[]> payloads, Duration timeout) {
+		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
+			return null;
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
+		CompletableFuture<?>[] futures = new CompletableFuture<?>[payloads.size()];
+		for (int i = 0; i < futures.length; i++) {
+			futures[i] = async.publish(channel, payloads.get(i)).toCompletableFuture();
+		}
+		CompletableFuture<Void> all = CompletableFuture.allOf(futures)
+			.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		all.whenComplete((done, ex) -> {
+			if (ex != null) {
+				for (CompletableFuture<?> future : futures) {
+					future.cancel(false);
+				}
+			}
+		});
+		return all;
 	}
 
 	/**

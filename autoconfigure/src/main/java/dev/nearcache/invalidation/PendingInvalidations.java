@@ -31,6 +31,16 @@ final class PendingInvalidations {
 	}
 
 	synchronized void addKeys(String cache, Collection<String> canonicalKeys) {
+		addKeys(cache, canonicalKeys, true);
+	}
+
+	/**
+	 * Add keys to evict.
+	 * @param cache the cache
+	 * @param canonicalKeys the keys' canonical forms
+	 * @param wake whether to wake a thread waiting in {@link #awaitAndDrain}
+	 */
+	synchronized void addKeys(String cache, Collection<String> canonicalKeys, boolean wake) {
 		if (canonicalKeys.isEmpty() || this.clearAll || this.clears.contains(cache)) {
 			return;
 		}
@@ -40,10 +50,21 @@ final class PendingInvalidations {
 			this.keys.remove(cache);
 			this.clears.add(cache);
 		}
-		notifyAll();
+		if (wake) {
+			notifyAll();
+		}
 	}
 
 	synchronized void addClear(@Nullable String cache) {
+		addClear(cache, true);
+	}
+
+	/**
+	 * Add a clear.
+	 * @param cache the cache, or {@code null} for every cache
+	 * @param wake whether to wake a thread waiting in {@link #awaitAndDrain}
+	 */
+	synchronized void addClear(@Nullable String cache, boolean wake) {
 		if (cache == null) {
 			this.clearAll = true;
 			this.clears.clear();
@@ -53,7 +74,9 @@ final class PendingInvalidations {
 			this.keys.remove(cache);
 			this.clears.add(cache);
 		}
-		notifyAll();
+		if (wake) {
+			notifyAll();
+		}
 	}
 
 	synchronized void addAll(Batch batch) {

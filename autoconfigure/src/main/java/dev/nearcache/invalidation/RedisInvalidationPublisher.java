@@ -7,7 +7,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -21,8 +26,15 @@ import org.springframework.util.ClassUtils;
 import dev.nearcache.cache.InvalidationPublisher;
 
 /**
- * Publishes local invalidations on the Redis channel from one background thread, so that callers never wait
- * on Redis. Whatever is queued while a publish is in flight goes out with the next one.
+ * Publishes local invalidations on the Redis channel without making callers wait on Redis. Whatever is queued
+ * while a publish is in flight goes out with the next one.
+ * <p>
+ * When nothing is being published and the last publish succeeded, the calling thread issues its invalidation
+ * itself through Lettuce's asynchronous API and returns without waiting for Redis: a hand-off to the background
+ * thread costs a thread wake-up, about as much as the rest of the trip to another instance. Otherwise (a publish
+ * in flight, Redis failing, another client library, no shared native connection) the invalidation is queued for
+ * the background thread. Sequence numbers are assigned and messages issued under one lock, on one shared
+ * connection, so they leave in {@code seq} order whichever thread sends them.
  * <p>
  * Each publish waits at most {@code publishTimeout}, whatever the client's own command timeout. A failed
  * publish is counted, logged and retried with back-off, with fresh sequence numbers; the queue is bounded by
@@ -59,6 +71,16 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 
 	private final AtomicLong seq = new AtomicLong();
 
+	/** Held while assigning sequence numbers and issuing messages (and, by the background thread, while waiting). */
+	private final ReentrantLock sending = new ReentrantLock();
+
+	private volatile boolean publishFromCaller;
+
+	/** Whether the background thread's last publish succeeded: the shared connection exists and Redis answers. */
+	private volatile boolean proven;
+
+	private volatile CompletableFuture<Void> lastIssued = CompletableFuture.completedFuture(null);
+
 	private volatile @Nullable Thread worker;
 
 	private volatile boolean stopping;
@@ -93,16 +115,71 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		this.publishTimeout = publishTimeout;
 		this.shutdownTimeout = shutdownTimeout;
 		this.pending = new PendingInvalidations(maxPendingKeys);
+		this.publishFromCaller = LETTUCE_PRESENT && LettucePublishing.canPublishWithoutWaiting(connectionFactory);
 	}
 
 	@Override
 	public void publishInvalidation(String cacheName, Collection<String> canonicalKeys) {
-		this.pending.addKeys(cacheName, canonicalKeys);
+		this.pending.addKeys(cacheName, canonicalKeys, false);
+		publishFromCaller();
 	}
 
 	@Override
 	public void publishClear(@Nullable String cacheName) {
-		this.pending.addClear(cacheName);
+		this.pending.addClear(cacheName, false);
+		publishFromCaller();
+	}
+
+	/** Issue what is pending from the calling thread if that costs no waiting; otherwise hand it over. */
+	private void publishFromCaller() {
+		if (!this.publishFromCaller || !this.proven || this.failing || this.stopping || this.worker == null
+				|| !this.sending.tryLock()) {
+			this.pending.wakeUp();
+			return;
+		}
+		try {
+			PendingInvalidations.Batch batch = this.pending.drain();
+			if (batch == null) {
+				return;
+			}
+			List<byte[]> payloads = encode(batch);
+			CompletableFuture<Void> acknowledged;
+			try (RedisConnection connection = this.connectionFactory.getConnection()) {
+				acknowledged = LettucePublishing.publishWithoutWaiting(connection, this.channel, payloads,
+						this.publishTimeout);
+			}
+			catch (RuntimeException ex) {
+				acknowledged = CompletableFuture.failedFuture(ex);
+			}
+			if (acknowledged == null) {
+				this.publishFromCaller = false;
+				acknowledged = CompletableFuture.failedFuture(new IllegalStateException("not a Lettuce connection"));
+			}
+			this.lastIssued = acknowledged;
+			acknowledged.whenComplete((done, ex) -> {
+				if (ex == null) {
+					this.statistics.recordPublished(payloads.size());
+				}
+				else {
+					failed(batch, ex);
+				}
+			});
+		}
+		finally {
+			this.sending.unlock();
+		}
+	}
+
+	/** A publish failed: count it, keep its invalidations for the background thread, and say so once. */
+	private void failed(PendingInvalidations.Batch batch, Throwable ex) {
+		this.proven = false;
+		this.statistics.recordPublishFailure();
+		this.pending.addAll(batch);
+		if (!this.failing) {
+			this.failing = true;
+			logger.warn("nearcache: could not publish invalidations (" + ex
+					+ "); they are kept and retried until Redis answers");
+		}
 	}
 
 	/** Publish a heartbeat as soon as possible, e.g. to prove a new subscription. */
@@ -142,6 +219,15 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		if (thread.isAlive()) {
 			thread.interrupt();
 		}
+		try {
+			this.lastIssued.get(this.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// Re-queued (or still in flight): reported below.
+		}
 		if (thread.isAlive() || !this.pending.isEmpty()) {
 			logger.warn("nearcache: invalidations pending at shutdown were not published (Redis did not answer; "
 					+ "waited at most " + this.shutdownTimeout.toMillis() + " ms); other instances rely on their "
@@ -178,6 +264,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			try {
 				send(batch);
 				backoff = 0;
+				this.proven = true;
 				if (this.failing) {
 					this.failing = false;
 					logger.info("nearcache: publishing invalidations on the Redis channel again");
@@ -185,13 +272,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 				heartbeatIfDue();
 			}
 			catch (RuntimeException ex) {
-				this.statistics.recordPublishFailure();
-				this.pending.addAll(batch);
-				if (!this.failing) {
-					this.failing = true;
-					logger.warn("nearcache: could not publish invalidations (" + ex
-							+ "); they are kept and retried until Redis answers");
-				}
+				failed(batch, ex);
 				if (this.stopping) {
 					return;
 				}
@@ -212,14 +293,21 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			return;
 		}
 		this.nextHeartbeatNanos = System.nanoTime() + this.heartbeatIntervalNanos;
-		InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT, this.instanceId,
-				this.seq.get(), System.currentTimeMillis(), null, List.of(), InvalidationMessage.CLASSIC_MODE);
+		this.sending.lock();
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT,
+					this.instanceId, this.seq.get(), System.currentTimeMillis(), null, List.of(),
+					InvalidationMessage.CLASSIC_MODE);
 			publish(connection, List.of(this.codec.encode(heartbeat)));
 			this.statistics.recordHeartbeatPublished();
+			this.proven = !this.failing;
 		}
 		catch (RuntimeException ex) {
+			this.proven = false;
 			this.statistics.recordPublishFailure();
+		}
+		finally {
+			this.sending.unlock();
 		}
 	}
 
@@ -231,7 +319,21 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		}
 	}
 
+	/** Publish a batch and wait for Redis to acknowledge it; callers queue meanwhile. */
 	private void send(PendingInvalidations.Batch batch) {
+		this.sending.lock();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			List<byte[]> payloads = encode(batch);
+			publish(connection, payloads);
+			this.statistics.recordPublished(payloads.size());
+		}
+		finally {
+			this.sending.unlock();
+		}
+	}
+
+	/** Encode a batch, spending one sequence number per message; called with {@link #sending} held. */
+	private List<byte[]> encode(PendingInvalidations.Batch batch) {
 		List<InvalidationMessage> messages = toMessages(batch);
 		List<byte[]> payloads = new ArrayList<>(messages.size());
 		long timestamp = System.currentTimeMillis();
@@ -239,10 +341,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			payloads.add(this.codec.encode(new InvalidationMessage(message.type(), this.instanceId,
 					this.seq.incrementAndGet(), timestamp, message.cache(), message.keys())));
 		}
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			publish(connection, payloads);
-		}
-		this.statistics.recordPublished(payloads.size());
+		return payloads;
 	}
 
 	private List<InvalidationMessage> toMessages(PendingInvalidations.Batch batch) {
