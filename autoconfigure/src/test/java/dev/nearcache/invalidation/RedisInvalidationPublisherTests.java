@@ -1,0 +1,141 @@
+package dev.nearcache.invalidation;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import dev.nearcache.testsupport.RedisServerExtension;
+import dev.nearcache.testsupport.RedisServerProcess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The publisher on a real Redis: invalidations from many threads at once, issued by the calling threads or the
+ * background thread, leave in sequence order with no number skipped, and heartbeats never announce a number
+ * whose message has not left yet — either would make receivers flush for a loss that did not happen.
+ */
+@ExtendWith(RedisServerExtension.class)
+class RedisInvalidationPublisherTests {
+
+	private static final String CHANNEL = "nearcache:publisher-test";
+
+	private final InvalidationCodec codec = new InvalidationCodec(65536);
+
+	private final List<InvalidationMessage> received = Collections.synchronizedList(new ArrayList<>());
+
+	private LettuceConnectionFactory connectionFactory;
+
+	private RedisClient client;
+
+	private StatefulRedisPubSubConnection<String, String> subscription;
+
+	private RedisInvalidationPublisher publisher;
+
+	private InvalidationStatistics statistics;
+
+	@BeforeEach
+	void start(RedisServerProcess redis) {
+		this.client = RedisClient.create(redis.redisUri());
+		this.subscription = this.client.connectPubSub();
+		this.subscription.addListener(new RedisPubSubAdapter<>() {
+			@Override
+			public void message(String channel, String message) {
+				RedisInvalidationPublisherTests.this.received
+					.add(RedisInvalidationPublisherTests.this.codec.decode(message.getBytes(StandardCharsets.UTF_8))
+						.message());
+			}
+		});
+		this.subscription.sync().subscribe(CHANNEL);
+		this.connectionFactory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(redis.host(), redis.port()));
+		this.connectionFactory.afterPropertiesSet();
+		this.connectionFactory.start();
+		this.statistics = new InvalidationStatistics("publisher-test", CHANNEL, TransportState.SUBSCRIBED);
+		this.publisher = new RedisInvalidationPublisher(this.connectionFactory, CHANNEL, "publisher-test", this.codec,
+				this.statistics, Duration.ofSeconds(2), Duration.ofSeconds(3), 10_000, Duration.ofMillis(20));
+		this.publisher.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.heartbeatsPublished() > 0);
+	}
+
+	@AfterEach
+	void stop() {
+		this.publisher.stop();
+		this.connectionFactory.destroy();
+		this.subscription.close();
+		this.client.shutdown();
+	}
+
+	@Test
+	void messagesFromManyThreadsLeaveInSequenceOrderAndHeartbeatsNeverRunAhead() throws Exception {
+		int threads = 8;
+		int perThread = 500;
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		CountDownLatch go = new CountDownLatch(1);
+		for (int t = 0; t < threads; t++) {
+			int thread = t;
+			executor.execute(() -> {
+				try {
+					go.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+				for (int i = 0; i < perThread; i++) {
+					this.publisher.publishInvalidation("products", List.of(thread + "-" + i));
+				}
+			});
+		}
+		go.countDown();
+		executor.shutdown();
+		assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> keysReceived() == threads * perThread && this.statistics.published() == messagesReceived());
+		long lastSeq = 0;
+		synchronized (this.received) {
+			for (InvalidationMessage message : this.received) {
+				if (message.type() == InvalidationMessage.Type.HEARTBEAT) {
+					assertThat(message.seq()).as("a heartbeat announces only what has left").isLessThanOrEqualTo(lastSeq);
+				}
+				else {
+					assertThat(message.seq()).as("sequence numbers leave in order, none skipped").isEqualTo(lastSeq + 1);
+					lastSeq = message.seq();
+				}
+			}
+		}
+		assertThat(this.statistics.publishFailures()).isZero();
+	}
+
+	private long keysReceived() {
+		synchronized (this.received) {
+			return this.received.stream()
+				.filter((message) -> message.type() == InvalidationMessage.Type.INVALIDATE)
+				.mapToLong((message) -> message.keys().size())
+				.sum();
+		}
+	}
+
+	private long messagesReceived() {
+		synchronized (this.received) {
+			return this.received.stream().filter((message) -> message.type() != InvalidationMessage.Type.HEARTBEAT).count();
+		}
+	}
+
+}
