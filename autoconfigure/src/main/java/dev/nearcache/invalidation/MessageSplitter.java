@@ -8,7 +8,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Splits one cache's pending keys into lists that each encode within {@code max-message-size}, halving until
- * they fit, without encoding twice in the common case (no character takes more than six bytes in JSON).
+ * they fit, without encoding twice in the common case (no character takes more than six bytes in JSON, and
+ * {@link InvalidationCodec#upperBoundOfEncodedSize} adds what signing takes). Both publishers split with it.
  */
 final class MessageSplitter {
 
@@ -31,7 +32,7 @@ final class MessageSplitter {
 			List<List<String>> lists) {
 		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, instanceId,
 				Long.MAX_VALUE, Long.MAX_VALUE, cache, keys);
-		if (upperBound(instanceId, cache, keys) <= codec.maxMessageSize()
+		if (codec.upperBoundOfEncodedSize(upperBoundOfUnsignedSize(instanceId, cache, keys)) <= codec.maxMessageSize()
 				|| codec.encode(message).length <= codec.maxMessageSize()) {
 			lists.add(keys);
 		}
@@ -46,7 +47,7 @@ final class MessageSplitter {
 		}
 	}
 
-	private static long upperBound(String instanceId, String cache, List<String> keys) {
+	private static long upperBoundOfUnsignedSize(String instanceId, String cache, List<String> keys) {
 		long size = 128 + 6L * (instanceId.length() + cache.length());
 		for (String key : keys) {
 			size += 6L * key.length() + 3;

@@ -98,15 +98,8 @@ final class PendingInvalidations {
 		if (isEmpty() && timeoutMillis > 0) {
 			wait(timeoutMillis);
 		}
-		if (isEmpty()) {
-			// Timed out, or woken up to look at something else (a heartbeat, shutdown).
-			return null;
-		}
-		Batch batch = new Batch(this.clearAll, Set.copyOf(this.clears), copyKeys());
-		this.clearAll = false;
-		this.clears.clear();
-		this.keys.clear();
-		return batch;
+		// Null if timed out, or woken up to look at something else (a heartbeat, shutdown).
+		return drain();
 	}
 
 	/**

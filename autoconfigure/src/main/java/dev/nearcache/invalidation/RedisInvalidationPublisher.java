@@ -354,36 +354,14 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			messages.add(clear(cache));
 		}
 		for (Map.Entry<String, Set<String>> entry : batch.keys().entrySet()) {
-			addInvalidations(messages, entry.getKey(), List.copyOf(entry.getValue()));
+			String cache = entry.getKey();
+			for (List<String> keys : MessageSplitter.split(this.codec, this.instanceId, cache,
+					List.copyOf(entry.getValue()))) {
+				messages.add(keys.isEmpty() ? clear(cache) : new InvalidationMessage(InvalidationMessage.Type.INVALIDATE,
+						this.instanceId, null, null, cache, keys));
+			}
 		}
 		return messages;
-	}
-
-	private void addInvalidations(List<InvalidationMessage> messages, String cache, List<String> keys) {
-		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, this.instanceId,
-				Long.MAX_VALUE, Long.MAX_VALUE, cache, keys);
-		if (this.codec.upperBoundOfEncodedSize(upperBoundOfUnsignedSize(cache, keys)) <= this.codec.maxMessageSize()
-				|| this.codec.encode(message).length <= this.codec.maxMessageSize()) {
-			messages.add(message);
-		}
-		else if (keys.size() > 1) {
-			addInvalidations(messages, cache, keys.subList(0, keys.size() / 2));
-			addInvalidations(messages, cache, keys.subList(keys.size() / 2, keys.size()));
-		}
-		else {
-			logger.warn("nearcache: a key of cache '" + cache + "' is longer than nearcache.invalidation."
-					+ "max-message-size allows; clearing the cache on the other instances instead");
-			messages.add(clear(cache));
-		}
-	}
-
-	/** No character takes more than six bytes in JSON (a unicode escape); spares encoding twice in the common case. */
-	private long upperBoundOfUnsignedSize(String cache, List<String> keys) {
-		long size = 128 + 6L * (this.instanceId.length() + cache.length());
-		for (String key : keys) {
-			size += 6L * key.length() + 3;
-		}
-		return size;
 	}
 
 	private InvalidationMessage clear(@Nullable String cache) {

@@ -41,6 +41,8 @@ class RedisInvalidationPublisherTests {
 
 	private final List<InvalidationMessage> received = Collections.synchronizedList(new ArrayList<>());
 
+	private final List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+
 	private LettuceConnectionFactory connectionFactory;
 
 	private RedisClient client;
@@ -58,6 +60,7 @@ class RedisInvalidationPublisherTests {
 		this.subscription.addListener(new RedisPubSubAdapter<>() {
 			@Override
 			public void message(String channel, String message) {
+				RedisInvalidationPublisherTests.this.sizes.add(message.getBytes(StandardCharsets.UTF_8).length);
 				RedisInvalidationPublisherTests.this.received
 					.add(RedisInvalidationPublisherTests.this.codec.decode(message.getBytes(StandardCharsets.UTF_8))
 						.message());
@@ -121,6 +124,33 @@ class RedisInvalidationPublisherTests {
 			}
 		}
 		assertThat(this.statistics.publishFailures()).isZero();
+	}
+
+	@Test
+	void signedInvalidationsAreSplitWithinTheSizeLimit() {
+		this.publisher.stop();
+		MessageSigning signing = new MessageSigning("publisher-tests-secret-0123456789abcdef", null,
+				Duration.ofSeconds(60), false);
+		InvalidationCodec signed = new InvalidationCodec(1024, signing);
+		RedisInvalidationPublisher publisher = new RedisInvalidationPublisher(this.connectionFactory, CHANNEL,
+				"publisher-test", signed, this.statistics, Duration.ofSeconds(2), Duration.ofSeconds(3), 10_000,
+				Duration.ofMillis(20));
+		publisher.start();
+		try {
+			List<String> keys = new ArrayList<>();
+			// Control characters take six bytes as JSON escapes, and seven inside the signed envelope's body: 19
+			// such keys fit the limit by their unsigned size, not once signed.
+			for (int i = 0; i < 19; i++) {
+				keys.add("\u0001\u0002\u0003\u0004\u0005" + (char) (1 + i));
+			}
+			publisher.publishInvalidation("products", keys);
+			await().atMost(Duration.ofSeconds(10)).until(() -> keysReceived() == keys.size());
+			assertThat(this.sizes).allMatch((size) -> size <= 1024);
+			assertThat(messagesReceived()).isGreaterThan(1);
+		}
+		finally {
+			publisher.stop();
+		}
 	}
 
 	private long keysReceived() {
