@@ -44,11 +44,8 @@ final class ClearCoalescer implements AutoCloseable {
 	ClearCoalescer(Duration window) {
 		this.windowNanos = window.toNanos();
 		if (this.windowNanos > 0) {
-			ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-				Thread thread = new Thread(runnable, "nearcache-clear-coalescer");
-				thread.setDaemon(true);
-				return thread;
-			});
+			ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+					DaemonThreads.named("nearcache-clear-coalescer"));
 			scheduler.setRemoveOnCancelPolicy(true);
 			this.scheduler = scheduler;
 		}

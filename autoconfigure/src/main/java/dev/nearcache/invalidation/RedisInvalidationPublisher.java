@@ -194,10 +194,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 			return;
 		}
 		this.stopping = false;
-		Thread thread = new Thread(this::run, "nearcache-publisher");
-		thread.setDaemon(true);
-		this.worker = thread;
-		thread.start();
+		this.worker = DaemonThreads.start("nearcache-publisher", this::run);
 	}
 
 	@Override
@@ -210,15 +207,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		synchronized (this.pending) {
 			this.pending.notifyAll();
 		}
-		try {
-			thread.join(this.shutdownTimeout.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		if (thread.isAlive()) {
-			thread.interrupt();
-		}
+		boolean ended = DaemonThreads.joinWithin(thread, this.shutdownTimeout);
 		try {
 			this.lastIssued.get(this.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
@@ -228,7 +217,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		catch (ExecutionException | TimeoutException ex) {
 			// Re-queued (or still in flight): reported below.
 		}
-		if (thread.isAlive() || !this.pending.isEmpty()) {
+		if (!ended || !this.pending.isEmpty()) {
 			logger.warn("nearcache: invalidations pending at shutdown were not published (Redis did not answer; "
 					+ "waited at most " + this.shutdownTimeout.toMillis() + " ms); other instances rely on their "
 					+ "reconnect flush or their TTL for them");

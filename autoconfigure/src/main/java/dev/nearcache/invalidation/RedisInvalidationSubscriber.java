@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,10 +88,11 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-				new ArrayBlockingQueue<>(receiveQueueCapacity), daemonThreads("nearcache-invalidation"),
+				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.named("nearcache-invalidation"),
 				(task, executor) -> overflowed());
-		this.recovery = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-subscription-recovery"));
-		this.watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-watchdog"));
+		this.recovery = Executors
+			.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-subscription-recovery"));
+		this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-watchdog"));
 		ExponentialBackOff backOff = new ExponentialBackOff(100, 2);
 		backOff.setMaxInterval(maxRetryInterval.toMillis());
 		this.container = new RedisMessageListenerContainer();
@@ -134,7 +134,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		if (!this.subscribing.compareAndSet(false, true)) {
 			return;
 		}
-		Thread thread = new Thread(() -> {
+		this.starter = DaemonThreads.start("nearcache-subscriber-start", () -> {
 			try {
 				if (recycle) {
 					this.monitor.recycleStarted();
@@ -145,10 +145,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			finally {
 				this.subscribing.set(false);
 			}
-		}, "nearcache-subscriber-start");
-		thread.setDaemon(true);
-		this.starter = thread;
-		thread.start();
+		});
 	}
 
 	private void subscribeUntilRunning() {
@@ -230,14 +227,6 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			root = root.getCause();
 		}
 		return root.getClass().getSimpleName() + ": " + root.getMessage();
-	}
-
-	private static ThreadFactory daemonThreads(String name) {
-		return (task) -> {
-			Thread thread = new Thread(task, name);
-			thread.setDaemon(true);
-			return thread;
-		};
 	}
 
 	private final class Listener implements MessageListener, SubscriptionListener {

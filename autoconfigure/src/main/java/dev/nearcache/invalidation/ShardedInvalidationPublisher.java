@@ -164,10 +164,7 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		}
 		this.stopping = false;
 		this.monitors = this.monitorsSupplier.get();
-		Thread thread = new Thread(this::run, "nearcache-publisher");
-		thread.setDaemon(true);
-		this.worker = thread;
-		thread.start();
+		this.worker = DaemonThreads.start("nearcache-publisher", this::run);
 	}
 
 	@Override
@@ -178,16 +175,8 @@ public class ShardedInvalidationPublisher implements InvalidationPublisher, Smar
 		}
 		this.stopping = true;
 		this.pending.wakeUp();
-		try {
-			thread.join(this.shutdownTimeout.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		if (thread.isAlive()) {
-			thread.interrupt();
-		}
-		if (thread.isAlive() || !this.pending.isEmpty() || !this.deferred.isEmpty()) {
+		boolean ended = DaemonThreads.joinWithin(thread, this.shutdownTimeout);
+		if (!ended || !this.pending.isEmpty() || !this.deferred.isEmpty()) {
 			logger.warn("nearcache: invalidations pending at shutdown were not published (Redis did not answer; "
 					+ "waited at most " + this.shutdownTimeout.toMillis() + " ms); other instances rely on their "
 					+ "reconnect flush or their TTL for them");

@@ -5,7 +5,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,8 +94,9 @@ public class ShardedInvalidationSubscriber implements SmartLifecycle, Disposable
 		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-				new ArrayBlockingQueue<>(receiveQueueCapacity), daemonThreads("nearcache-invalidation"));
-		this.connector = Executors.newSingleThreadScheduledExecutor(daemonThreads("nearcache-shard-subscriber"));
+				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.named("nearcache-invalidation"));
+		this.connector = Executors
+			.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-shard-subscriber"));
 		this.shards = new Shard[this.channels.buckets()];
 		for (int bucket = 0; bucket < this.shards.length; bucket++) {
 			this.shards[bucket] = new Shard(bucket);
@@ -211,14 +211,6 @@ public class ShardedInvalidationSubscriber implements SmartLifecycle, Disposable
 				this.monitors.monitor(bucket).backlogOverflowed();
 			}
 		}
-	}
-
-	private static ThreadFactory daemonThreads(String name) {
-		return (task) -> {
-			Thread thread = new Thread(task, name);
-			thread.setDaemon(true);
-			return thread;
-		};
 	}
 
 	/** One bucket channel's subscription: its own connection, to its slot's owner. Used on the connector thread. */
