@@ -1,6 +1,5 @@
 package dev.nearcache.actuate;
 
-import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import org.jspecify.annotations.Nullable;
 
 import dev.nearcache.cache.NearCache;
@@ -29,11 +28,11 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 
 	static CacheDescriptor of(NearCache cache) {
 		NearCacheStatistics statistics = cache.getStatistics();
-		CacheStats caffeine = statistics.caffeineStats();
-		long lookups = caffeine.requestCount();
-		Double hitRatio = (lookups > 0) ? (double) caffeine.hitCount() / lookups : null;
+		long hits = statistics.hits();
+		long lookups = hits + statistics.misses();
+		Double hitRatio = (lookups > 0) ? (double) hits / lookups : null;
 		NearCacheSettings settings = cache.getSettings();
-		return new CacheDescriptor(cache.getName(), statistics.size(), caffeine.hitCount(), caffeine.missCount(),
+		return new CacheDescriptor(cache.getName(), statistics.size(), hits, statistics.misses(),
 				hitRatio, statistics.loads(), statistics.loadFailures(), statistics.staleLoadsDiscarded(),
 				new Evictions(statistics.sizeEvictions(), statistics.expiryEvictions()),
 				new Invalidations(statistics.localInvalidations(), statistics.remoteInvalidations()),

@@ -275,7 +275,8 @@ public class NearCacheProperties {
 		private Duration ttl = Duration.ofMinutes(5);
 
 		/**
-		 * How long a cached null ("not found") lives after it was written.
+		 * How long a cached null ("not found") lives after it was written. Up to 'ttl' costs hits nothing; longer
+		 * makes every hit of the cache pay for a per-entry expiry.
 		 */
 		private Duration nullTtl = Duration.ofSeconds(30);
 

@@ -27,7 +27,10 @@ import org.springframework.cache.support.NullValue;
  * {@code retrieve(key, Supplier)}. Every local change takes effect before the method returns.
  * <p>
  * A hit is a Caffeine {@code getIfPresent}, as in Spring's {@code CaffeineCache}: key canonicalisation and
- * bookkeeping happen only where keys are written or evicted.
+ * bookkeeping happen only where keys are written or evicted. Caffeine expires entries a fixed time after they
+ * were written (the TTL); cached nulls with a shorter {@code null-ttl} carry their own deadline
+ * ({@link ExpiringNull}), so that no hit pays for a per-entry expiry. Only a {@code null-ttl} longer than the TTL
+ * needs Caffeine's variable expiry.
  */
 public final class NearCache extends AbstractValueAdaptingCache {
 
@@ -52,6 +55,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** The TTL cap while degraded ({@code null} when not); read only where entries are written. */
 	private volatile @Nullable Duration degradedTtl;
 
+	/** Whether cached nulls live shorter than values, as {@link ExpiringNull}s. */
+	private final boolean nullsExpireFirst;
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -63,6 +69,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.settings = settings;
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast(), this::contains);
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
+		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
 		this.store = buildStore(settings);
 	}
 
@@ -71,7 +78,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			.maximumSize(settings.maximumSize())
 			.recordStats()
 			.removalListener(this::onRemoval);
-		if (settings.allowNullValues() && !settings.nullTtl().equals(settings.ttl())) {
+		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
+			// Nulls outlive values: the one case that needs a per-entry expiry.
 			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
 					? settings.nullTtl() : settings.ttl())));
 		}
@@ -114,6 +122,61 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	@Override
+	protected Object toStoreValue(@Nullable Object userValue) {
+		if (userValue == null && this.nullsExpireFirst) {
+			return new ExpiringNull(System.nanoTime() + capped(this.settings.nullTtl()).toNanos());
+		}
+		return super.toStoreValue(userValue);
+	}
+
+	@Override
+	protected @Nullable Object fromStoreValue(@Nullable Object storeValue) {
+		return (storeValue instanceof ExpiringNull) ? null : super.fromStoreValue(storeValue);
+	}
+
+	/**
+	 * Read an entry as a hit would: a cached null past its null TTL is a miss (Caffeine counted it as a hit,
+	 * corrected in the statistics) and is removed.
+	 */
+	private @Nullable Object read(Object key) {
+		Object value = this.store.getIfPresent(key);
+		return (value == null || expiredOnRead(key, value)) ? null : value;
+	}
+
+	private boolean expiredOnRead(Object key, Object value) {
+		if (value instanceof ExpiringNull cachedNull && cachedNull.hasExpired()) {
+			this.statistics.recordExpiredNullRead();
+			removeExpired(key, cachedNull);
+			return true;
+		}
+		return false;
+	}
+
+	private static boolean isExpiredNull(@Nullable Object storeValue) {
+		return storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired();
+	}
+
+	private void removeExpired(Object key, Object expiredNull) {
+		if (this.store.asMap().remove(key, expiredNull)) {
+			this.statistics.recordExpiredNullRemoved();
+		}
+	}
+
+	/** Caffeine's {@code putIfAbsent}, where a cached null past its null TTL counts as absent. */
+	private @Nullable Object putIfAbsentLive(Object key, Object storeValue) {
+		while (true) {
+			Object existing = this.store.asMap().putIfAbsent(key, storeValue);
+			if (!isExpiredNull(existing)) {
+				return existing;
+			}
+			if (this.store.asMap().replace(key, existing, storeValue)) {
+				this.statistics.recordExpiredNullRemoved();
+				return null;
+			}
+		}
+	}
+
+	@Override
 	public String getName() {
 		return this.settings.name();
 	}
@@ -133,13 +196,13 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	@Override
 	protected @Nullable Object lookup(Object key) {
-		return this.store.getIfPresent(key);
+		return read(key);
 	}
 
 	@Override
 	public @Nullable ValueWrapper get(Object key) {
 		Object value = this.store.getIfPresent(key);
-		if (value == null) {
+		if (value == null || expiredOnRead(key, value)) {
 			FillScope.missed(this.pendingFills, key, this.generations.current(), false);
 			return null;
 		}
@@ -149,13 +212,17 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
-		Object value = this.store.getIfPresent(key);
+		Object value = read(key);
 		if (value == null) {
 			String canonical = this.keys.beforeWrite(key);
 			long tick = this.generations.current();
 			LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
 			try {
 				value = this.store.get(key, (k) -> load(k, valueLoader));
+				while (isExpiredNull(value)) {
+					removeExpired(key, value);
+					value = this.store.get(key, (k) -> load(k, valueLoader));
+				}
 				this.keys.written(key, canonical);
 				// Caffeine makes a key invalidation wait for an in-flight load, but a clear does not.
 				discardIfInvalidatedSince(tick, key, canonical, value);
@@ -178,7 +245,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	@Override
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
-		Object value = this.store.getIfPresent(key);
+		Object value = read(key);
 		if (value == null) {
 			FillScope.missed(this.pendingFills, key, this.generations.current(), true);
 			return null;
@@ -189,7 +256,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
-		Object value = this.store.getIfPresent(key);
+		Object value = read(key);
 		if (value != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(value));
 		}
@@ -260,7 +327,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		// A write, as in put(): loads that started before it must not overwrite it with what they read.
 		this.generations.invalidating(stripeKey(key, canonical));
-		Object existing = this.store.asMap().putIfAbsent(key, storeValue);
+		Object existing = putIfAbsentLive(key, storeValue);
 		if (existing != null) {
 			return toValueWrapper(existing);
 		}
@@ -280,7 +347,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 				this.statistics.recordStaleLoadDiscarded();
 				return null;
 			}
-			Object existing = this.store.asMap().putIfAbsent(key, storeValue);
+			Object existing = putIfAbsentLive(key, storeValue);
 			if (existing != null) {
 				return toValueWrapper(existing);
 			}
@@ -366,7 +433,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	private boolean evictLocally(Object key, @Nullable String canonical) {
 		this.statistics.recordLocalInvalidations(1);
 		this.generations.invalidating(stripeKey(key, canonical));
-		boolean present = this.store.asMap().remove(key) != null;
+		Object removed = this.store.asMap().remove(key);
+		boolean present = removed != null && !isExpiredNull(removed);
 		if (canonical != null) {
 			present |= evictCanonical(canonical) > 0;
 		}

@@ -34,6 +34,8 @@ public final class NearCacheStatistics {
 
 	private final LongAdder expiryEvictions = new LongAdder();
 
+	private final LongAdder expiredNullReads = new LongAdder();
+
 	NearCacheStatistics(NearCache cache) {
 		this.cache = cache;
 	}
@@ -41,6 +43,23 @@ public final class NearCacheStatistics {
 	/** @return Caffeine's statistics: hits, misses, {@code get(key, Callable)} loads and evictions */
 	public CacheStats caffeineStats() {
 		return this.cache.getNativeCache().stats();
+	}
+
+	/**
+	 * Return the reads answered from the cache. Caffeine's hit count, less the reads of cached nulls past their
+	 * null TTL: Caffeine saw an entry, the caller got a miss ({@link ExpiringNull}).
+	 * @return hits
+	 */
+	public long hits() {
+		return caffeineStats().hitCount() - this.expiredNullReads.sum();
+	}
+
+	/**
+	 * Return the reads that found nothing, including reads of cached nulls past their null TTL.
+	 * @return misses
+	 */
+	public long misses() {
+		return caffeineStats().missCount() + this.expiredNullReads.sum();
 	}
 
 	/** @return entries currently held (an estimate, as Caffeine gives it) */
@@ -118,6 +137,16 @@ public final class NearCacheStatistics {
 
 	void recordClear() {
 		this.clears.increment();
+	}
+
+	/** A read found a cached null past its null TTL: a miss that Caffeine counted as a hit. */
+	void recordExpiredNullRead() {
+		this.expiredNullReads.increment();
+	}
+
+	/** A cached null past its null TTL was removed by nearcache (Caffeine sees an explicit removal). */
+	void recordExpiredNullRemoved() {
+		this.expiryEvictions.increment();
 	}
 
 	void recordRemoval(RemovalCause cause) {

@@ -16,7 +16,8 @@ import dev.nearcache.cache.NearCache;
  * <p>
  * One difference: Caffeine counts only loader calls as puts, which would leave {@code cache.puts} at zero for
  * {@code @Cacheable} methods (whose result is put after the miss). Here {@code cache.puts} counts every value
- * loaded into the cache: loader calls and fills after a miss. Every meter reads counters when it is published;
+ * loaded into the cache: loader calls and fills after a miss. And a read of a cached null past its
+ * {@code null-ttl}, a hit to Caffeine, is a miss here, as the caller saw it. Every meter reads counters when it is published;
  * nothing is added to the hit path.
  */
 public class NearCacheMeterBinderProvider implements CacheMeterBinderProvider<NearCache> {
@@ -33,6 +34,16 @@ public class NearCacheMeterBinderProvider implements CacheMeterBinderProvider<Ne
 		NearCacheCaffeineMetrics(NearCache cache, Iterable<Tag> tags) {
 			super(cache.getNativeCache(), cache.getName(), tags);
 			this.cache = cache;
+		}
+
+		@Override
+		protected long hitCount() {
+			return this.cache.getStatistics().hits();
+		}
+
+		@Override
+		protected Long missCount() {
+			return this.cache.getStatistics().misses();
 		}
 
 		@Override

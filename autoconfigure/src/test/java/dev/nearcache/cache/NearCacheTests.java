@@ -137,6 +137,61 @@ class NearCacheTests {
 	}
 
 	@Test
+	void shorterNullTtlKeepsCaffeinesFixedExpiry() {
+		NearCache shorterNulls = cache(settings("products").ttl(Duration.ofMinutes(10)).nullTtl(Duration.ofSeconds(30)));
+		assertThat(shorterNulls.getNativeCache().policy().expireAfterWrite()).isPresent();
+		assertThat(shorterNulls.getNativeCache().policy().expireVariably()).isEmpty();
+		NearCache longerNulls = cache(settings("other").ttl(Duration.ofSeconds(30)).nullTtl(Duration.ofMinutes(10)));
+		assertThat(longerNulls.getNativeCache().policy().expireVariably()).isPresent();
+	}
+
+	@Test
+	void expiredNullIsAMissInTheStatisticsAndIsRemoved() {
+		NearCache cache = cache(settings("products").ttl(Duration.ofMinutes(10)).nullTtl(Duration.ofMillis(100)));
+		cache.put("missing", null);
+		assertThat(cache.get("missing")).isNotNull();
+		assertThat(cache.getStatistics().hits()).isEqualTo(1);
+		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).until(() -> cache.get("missing") == null);
+		NearCacheStatistics statistics = cache.getStatistics();
+		long reads = statistics.caffeineStats().requestCount();
+		assertThat(statistics.hits()).isEqualTo(reads - statistics.misses());
+		assertThat(statistics.hits()).isEqualTo(statistics.caffeineStats().hitCount() - 1);
+		assertThat(statistics.expiryEvictions()).isEqualTo(1);
+		assertThat(cache.getNativeCache().asMap()).doesNotContainKey("missing");
+		assertThat(cache.get("missing", String.class)).isNull();
+		assertThat(cache.evictIfPresent("missing")).isFalse();
+	}
+
+	@Test
+	void expiredNullIsAbsentForLoadsAndPutIfAbsent() {
+		NearCache cache = cache(settings("products").ttl(Duration.ofMinutes(10)).nullTtl(Duration.ofMillis(50)));
+		cache.put("loaded", null);
+		cache.put("putIfAbsent", null);
+		cache.put("evicted", null);
+		cache.put("retrieved", null);
+		assertThat(cache.putIfAbsent("putIfAbsent", "ignored")).isNotNull().extracting(ValueWrapper::get).isNull();
+		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+			.until(() -> ((ExpiringNull) cache.getNativeCache().getIfPresent("loaded")).hasExpired());
+		assertThat(cache.get("loaded", () -> "value")).isEqualTo("value");
+		assertThat(cache.get("loaded", String.class)).isEqualTo("value");
+		assertThat(cache.putIfAbsent("putIfAbsent", "value")).isNull();
+		assertThat(cache.get("putIfAbsent", String.class)).isEqualTo("value");
+		assertThat(cache.evictIfPresent("evicted")).isFalse();
+		assertThat(cache.retrieve("retrieved")).isNull();
+		assertThat(cache.retrieve("retrieved", () -> CompletableFuture.completedFuture("value")).join())
+			.isEqualTo("value");
+	}
+
+	@Test
+	void degradedTtlCapsTheNullTtl() {
+		NearCache cache = cache(settings("products").ttl(Duration.ofMinutes(10)).nullTtl(Duration.ofMinutes(5)));
+		cache.degrade(DegradedMode.SHORT_TTL, Duration.ofMillis(100));
+		cache.put("missing", null);
+		assertThat(cache.get("missing")).isNotNull();
+		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).until(() -> cache.get("missing") == null);
+	}
+
+	@Test
 	void nullValueRejectedWhenNullsNotAllowed() {
 		NearCache cache = cache(settings("products").allowNullValues(false));
 		assertThat(cache.isAllowNullValues()).isFalse();

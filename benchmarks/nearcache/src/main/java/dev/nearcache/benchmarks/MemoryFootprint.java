@@ -37,7 +37,7 @@ public final class MemoryFootprint {
 		StringBuilder out = new StringBuilder();
 		out.append(String.join("\t", "key+value", Integer.toString(n), String.format("%.1f", payload), "0",
 				Long.toString(keyAndValueBytes))).append('\n');
-		for (String name : new String[] { "nearcache", "caffeineCache", "caffeineCacheSameExpiry" }) {
+		for (String name : new String[] { "nearcache", "caffeineCache", "caffeineCacheVariableExpiry" }) {
 			Cache empty = SpringCacheHitBenchmark.create(name);
 			Cache full = SpringCacheHitBenchmark.create(name);
 			for (int i = 0; i < n; i++) {

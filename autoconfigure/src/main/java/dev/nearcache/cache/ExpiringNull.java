@@ -1,0 +1,34 @@
+package dev.nearcache.cache;
+
+/**
+ * A cached {@code null} ("not found") that lives shorter than the cache's values.
+ * <p>
+ * Nulls usually get a shorter TTL ({@code null-ttl}) than values. Giving Caffeine a per-entry (variable) expiry
+ * for that costs every hit an expiry callback and a heavier node; instead the cache keeps Caffeine's fixed
+ * expire-after-write at the value TTL, and each cached null carries its own deadline, checked only when the
+ * entry read is one of these. A null past its deadline reads as a miss and is removed then; one never read
+ * again goes with the value TTL. Identity equality on purpose: a conditional remove must take this very entry,
+ * not a later null stored under the same key.
+ */
+final class ExpiringNull {
+
+	private final long expiresAtNanos;
+
+	ExpiringNull(long expiresAtNanos) {
+		this.expiresAtNanos = expiresAtNanos;
+	}
+
+	/**
+	 * Return whether the null TTL has passed.
+	 * @return whether this null must no longer be served
+	 */
+	boolean hasExpired() {
+		return System.nanoTime() - this.expiresAtNanos >= 0;
+	}
+
+	@Override
+	public String toString() {
+		return "null";
+	}
+
+}
