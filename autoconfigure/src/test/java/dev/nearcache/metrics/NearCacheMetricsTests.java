@@ -21,6 +21,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.cache.metrics.CacheMetricsRegistrar;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.DropReason;
 import dev.nearcache.invalidation.FlushReason;
@@ -61,7 +62,7 @@ class NearCacheMetricsTests {
 			.properties("spring.application.name=metrics-test", "spring.main.banner-mode=off",
 					"spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
 					"spring.data.redis.timeout=2s", "spring.data.redis.connect-timeout=500ms",
-					"nearcache.caches.products.ttl=10m", "nearcache.invalidation.max-retry-interval=200ms",
+					"nearcache.caches.products.ttl=10m", "nearcache.caches.shortnulls.null-ttl=100ms", "nearcache.invalidation.max-retry-interval=200ms",
 					"nearcache.invalidation.publish-timeout=300ms")
 			.run();
 		this.registry = this.context.getBean(MeterRegistry.class);
@@ -106,6 +107,23 @@ class NearCacheMetricsTests {
 		Meter.Id id = this.registry.get("cache.gets").tag("cache", "products").tag("result", "hit").meter().getId();
 		assertThat(id.getTag("cache.manager")).isEqualTo("cacheManager");
 		assertThat(id.getTag("name")).isEqualTo("products");
+	}
+
+	@Test
+	void readOfACachedNullPastItsNullTtlIsAMiss() {
+		await().atMost(DEADLINE).until(() -> statistics().state() == TransportState.SUBSCRIBED);
+		NearCache cache = cacheManager().getCache("shortnulls");
+		cache.put(1L, null);
+		assertThat(cache.get(1L)).as("a cached null").isNotNull();
+		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).until(() -> cache.get(1L) == null);
+
+		double hits = count("cache.gets", "cache", "shortnulls", "result", "hit");
+		double misses = count("cache.gets", "cache", "shortnulls", "result", "miss");
+		assertThat(hits).as("Caffeine saw one more hit than the callers did")
+			.isEqualTo(cache.getStatistics().caffeineStats().hitCount() - 1)
+			.isEqualTo(cache.getStatistics().hits());
+		assertThat(misses).isEqualTo(cache.getStatistics().caffeineStats().missCount() + 1)
+			.isEqualTo(cache.getStatistics().misses());
 	}
 
 	@Test
