@@ -20,11 +20,13 @@ import dev.nearcache.cache.NearCacheStatistics;
  * @param evictions entries Caffeine removed on its own, by cause
  * @param invalidations keys invalidated, by where the invalidation came from
  * @param clears times the whole cache was cleared, for any reason
+ * @param degradedMode the degraded mode this cache runs in now; {@code null} while its invalidations are known to
+ * flow
  * @param settings how the cache is configured
  */
 public record CacheDescriptor(String name, long size, long hits, long misses, @Nullable Double hitRatio, long loads,
 		long loadFailures, long staleLoadsDiscarded, Evictions evictions, Invalidations invalidations, long clears,
-		Settings settings) {
+		@Nullable String degradedMode, Settings settings) {
 
 	static CacheDescriptor of(NearCache cache) {
 		NearCacheStatistics statistics = cache.getStatistics();
@@ -36,7 +38,8 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 				hitRatio, statistics.loads(), statistics.loadFailures(), statistics.staleLoadsDiscarded(),
 				new Evictions(statistics.sizeEvictions(), statistics.expiryEvictions()),
 				new Invalidations(statistics.localInvalidations(), statistics.remoteInvalidations()),
-				statistics.clears(), new Settings(settings.ttl().toString(), settings.nullTtl().toString(),
+				statistics.clears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
+				new Settings(settings.ttl().toString(), settings.nullTtl().toString(),
 						settings.maximumSize(), settings.allowNullValues(), settings.broadcast()));
 	}
 

@@ -4,11 +4,13 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import org.jspecify.annotations.Nullable;
 
 import dev.nearcache.cache.DegradedMode;
+import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.InvalidationStatistics;
 
@@ -20,7 +22,8 @@ import dev.nearcache.invalidation.InvalidationStatistics;
  * @param state the state of the invalidation transport: a
  * {@link dev.nearcache.invalidation.TransportState TransportState} name
  * @param degradedMode the degraded mode the caches run in now ({@code nearcache.degraded.mode}); {@code null} when
- * invalidations are known to flow
+ * invalidations are known to flow. In sharded mode, set while any cache's channel is unproven; each cache's own
+ * {@code degradedMode} says which
  * @param lastMessageReceivedAt when the last message arrived on the channel (ISO-8601); {@code null} if none did
  * @param counters what the channel carried since startup
  * @param caches every live cache, by name
@@ -37,6 +40,13 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 		Map<String, CacheDescriptor> byName = new TreeMap<>();
 		cacheManager.caches().forEach((cache) -> byName.put(cache.getName(), CacheDescriptor.of(cache)));
 		DegradedMode degradedMode = cacheManager.getDegradedMode();
+		if (degradedMode == null) {
+			degradedMode = cacheManager.caches().stream()
+				.map(NearCache::getDegradedMode)
+				.filter(Objects::nonNull)
+				.findFirst()
+				.orElse(null);
+		}
 		return new InstanceDescriptor(statistics.instanceId(), statistics.channel(), statistics.state().name(),
 				(degradedMode != null) ? degradedMode.name() : null,
 				(lastReceivedAt != null) ? lastReceivedAt.toString() : null, Counters.of(statistics), byName);

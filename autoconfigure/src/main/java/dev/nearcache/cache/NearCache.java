@@ -55,6 +55,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** The TTL cap while degraded ({@code null} when not); read only where entries are written. */
 	private volatile @Nullable Duration degradedTtl;
 
+	/** The degraded mode this cache runs in ({@code null} when not degraded); for the actuator. */
+	private volatile @Nullable DegradedMode degradedMode;
+
 	/** Whether cached nulls live shorter than values, as {@link ExpiringNull}s. */
 	private final boolean nullsExpireFirst;
 
@@ -101,7 +104,11 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @param ttl the TTL cap for {@link DegradedMode#SHORT_TTL}
 	 */
 	public void degrade(DegradedMode mode, Duration ttl) {
-		if (!this.settings.broadcast() || mode == DegradedMode.SERVE_STALE) {
+		if (!this.settings.broadcast()) {
+			return;
+		}
+		this.degradedMode = mode;
+		if (mode == DegradedMode.SERVE_STALE) {
 			return;
 		}
 		if (mode == DegradedMode.BYPASS) {
@@ -116,6 +123,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	/** Leave the degraded mode: normal TTL and size again (the caller clears what was cached meanwhile). */
 	public void restore() {
+		this.degradedMode = null;
 		this.degradedTtl = null;
 		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.settings.maximumSize()));
 		this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(this.settings.ttl()));
@@ -174,6 +182,15 @@ public final class NearCache extends AbstractValueAdaptingCache {
 				return null;
 			}
 		}
+	}
+
+	/**
+	 * Return the degraded mode this cache runs in: set while the channel that carries its invalidations is
+	 * unproven (in sharded mode, only that cache's channel). Purely local caches are never degraded.
+	 * @return the mode, or {@code null} when invalidations of this cache are known to flow
+	 */
+	public @Nullable DegradedMode getDegradedMode() {
+		return this.degradedMode;
 	}
 
 	@Override

@@ -166,6 +166,19 @@ class NearCacheEndpointTests {
 		this.manager.degrade(DegradedMode.SHORT_TTL, Duration.ofSeconds(5));
 
 		assertThat(endpoint.instance().degradedMode()).isEqualTo("SHORT_TTL");
+		assertThat(endpoint.cache("products").degradedMode()).isEqualTo("SHORT_TTL");
+		this.manager.restore();
+		assertThat(endpoint.instance().degradedMode()).isNull();
+		assertThat(endpoint.cache("products").degradedMode()).isNull();
+	}
+
+	@Test
+	void instance_withOneCacheDegraded_reportsItsMode() {
+		NearCacheEndpoint endpoint = endpoint(this.publisher);
+		products().degrade(DegradedMode.BYPASS, Duration.ofSeconds(5));
+
+		assertThat(endpoint.instance().degradedMode()).as("sharded mode degrades per channel").isEqualTo("BYPASS");
+		assertThat(endpoint.cache("products").degradedMode()).isEqualTo("BYPASS");
 	}
 
 	@Test

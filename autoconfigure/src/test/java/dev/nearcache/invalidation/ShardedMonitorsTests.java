@@ -84,6 +84,8 @@ class ShardedMonitorsTests {
 		assertThat(this.statistics.state()).isEqualTo(TransportState.DEGRADED);
 		assertThat(this.monitors.degraded(0)).isTrue();
 		assertThat(this.monitors.degraded(1)).as("channel 1 is fine").isFalse();
+		assertThat(this.zero.getDegradedMode()).isEqualTo(DegradedMode.SHORT_TTL);
+		assertThat(this.one.getDegradedMode()).isNull();
 		assertThat(this.statistics.flushes(FlushReason.RECONNECT)).isEqualTo(1);
 		this.monitors.monitor(0).subscribed(false);
 		this.zero.put(2L, "cached while unproven");
@@ -91,6 +93,7 @@ class ShardedMonitorsTests {
 		assertThat(this.zero.get(2L)).as("cleared when proven again").isNull();
 		assertThat(this.statistics.state()).isEqualTo(TransportState.SUBSCRIBED);
 		assertThat(this.monitors.degraded(0)).isFalse();
+		assertThat(this.zero.getDegradedMode()).isNull();
 	}
 
 	@Test
