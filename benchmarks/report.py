@@ -112,6 +112,86 @@ def read(path, default=''):
         return default
 
 
+# Publish-to-evicted of the competitors: (key, result file, table label), in the order run.sh runs them.
+COMPETITOR_LATENCY = [
+    ('redisson', 'latency-redisson.tsv', '**Redisson** 4.7.0 `RLocalCachedMap` (`fastRemove`)'),
+    ('jetcache', 'latency-jetcache.tsv', '**JetCache** 2.7.8 two-level, `syncLocal` (`remove`)'),
+]
+
+
+def competitor_latency(results):
+    """[(key, label, row)] of the competitors whose publish-to-evicted line is in the results."""
+    found = []
+    for key, name, label in COMPETITOR_LATENCY:
+        row = next((r for r in tsv(os.path.join(results, name)) if r[0] == key), None)
+        if row:
+            found.append((key, label, row))
+    return found
+
+
+def describe_competitor_latency(w, results, peers):
+    keys = [k for k, _, _ in peers]
+    loads = "; ".join(f"{'Redisson' if k == 'redisson' else 'JetCache'} "
+                      f"{load_average(os.path.join(results, f'load-latency-{k}.txt'))}" for k in keys)
+    w("Redisson and JetCache, measured right after nearcache with the same schedule, warm-up, sample count,")
+    w("percentiles and output (`LatencySamples` in the support module), each in its own JVM on its own `redis-server`,")
+    w("as two independent client instances in that JVM. Their 2,000 warm-up invalidations are their JVM's only")
+    w("warm-up (nearcache's JVM also ran a discarded floor run first, which warms Lettuce but not nearcache).")
+    w("Load average when each started: " + loads + ".")
+    w("")
+    if 'redisson' in keys:
+        w("- Redisson 4.7.0, `RedissonInvalidationLatency`: two `RedissonClient`s (`Config.useSingleServer()`")
+        w("  defaults, each its own connections and threads), each with `getLocalCachedMap(LocalCachedMapOptions.name(\"bench\"))`")
+        w("  — default options: sync strategy `INVALIDATE`, no eviction, unbounded local cache, Redisson's default codec.")
+        w("  B writes and reads every key first. A calls `fastRemove(i)`, the closest to `invalidate(key)`: one Lua")
+        w("  script that deletes the hash field and publishes an invalidation message (under `INVALIDATE`, `fastPut`")
+        w("  would publish the same message after writing a value). B's time is taken in a `LocalCacheInvalidateListener`,")
+        w("  Redisson's own hook: Redisson calls it after it has removed the entry from the local cache (and only if")
+        w("  there was one), on Redisson's executor thread (`redisson-…`), not on the Netty I/O thread.")
+    if 'jetcache' in keys:
+        w("- JetCache 2.7.8, `JetCacheInvalidationLatency`: two instances wired as JetCache's Spring Boot starter wires")
+        w("  one (own Lettuce `RedisClient` with its command and pub/sub connections, `CacheBuilderTemplate` with Caffeine")
+        w("  over Lettuce, `NotifyMonitorInstaller`, `SimpleCacheManager`); cache `bench` of type `BOTH` with")
+        w("  `syncLocal(true)` and the broadcast channel it needs, local limit 100,000 instead of the default 100 so that")
+        w("  B holds every key, `fastjson2` keys and Java values as in the hit-path table, the rest default. B writes")
+        w("  every key first. A calls `remove(i)`: JetCache removes the key from A's tiers and, once the remote `DEL` has")
+        w("  completed, publishes a `REMOVE` broadcast (handed to its default executor if the `DEL` was still in flight).")
+        w("  B's time is taken right after JetCache's own broadcast processing (`processNotification`, observed by")
+        w("  subclassing `LettuceBroadcastManager`) has removed the key from B's local tier. JetCache's Lettuce")
+        w("  listener hands every message to its default executor (thread `JetCacheDefaultExecutor`), which decodes")
+        w("  it (Java serialization) and removes the keys; that executor is a static pool of min(4, cores) threads, so")
+        w("  in this one JVM both instances share it.")
+    w("")
+    w("Both check that the entry is gone when the time is taken, and again for every key after the run")
+    w("(`not evicted`); `lost` counts measured samples not seen on B within 5 s of the last send.")
+    w("")
+
+
+def p99_verdict(nearcache, peers):
+    """The verdict on 'p99 below Redisson's and JetCache's in the same run', with the figures."""
+    nc99 = int(nearcache[4])
+    names = {'redisson': 'Redisson', 'jetcache': 'JetCache'}
+    figures = "; ".join(f"{names[k]} p99 {int(r[4]):,} µs (p50 {int(r[2]):,})" for k, _, r in peers)
+    met = all(nc99 < int(r[4]) for _, _, r in peers)
+    text = (f"Second target, p99 below Redisson's and JetCache's in the same run: nearcache p99 {nc99:,} µs "
+            f"(p50 {int(nearcache[2]):,}); {figures}: ")
+    if met:
+        text += "**met**" + ("." if len(peers) == 2 else "")
+    else:
+        missed = [f"{names[k]}'s by {nc99 - int(r[4]):,} µs" for k, _, r in peers if nc99 >= int(r[4])]
+        text += "**missed** — at or above " + " and ".join(missed) + ("." if len(peers) == 2 else "")
+    absent = [n for k, n in names.items() if k not in {p[0] for p in peers}]
+    if absent:
+        text += f" against the one measured; {' and '.join(absent)} not measured in this run, so not evaluated."
+    unsure = [f"{names.get(r[0], r[0])} {int(r[7]):,} lost, {int(r[8]):,} not evicted"
+              for r in [nearcache] + [p[2] for p in peers] if int(r[7]) or int(r[8])]
+    if unsure:
+        text += " Caveat: " + "; ".join(unsure) + " (percentiles are over the samples that arrived)."
+    text += (" One run of each, one after the other: a burst of load from other processes during one of them moves")
+    text += " its tail, so compare the load averages above."
+    return text
+
+
 def machine():
     cpuinfo = read('/proc/cpuinfo')
     model = re.search(r'model name\s*:\s*(.*)', cpuinfo)
@@ -308,6 +388,9 @@ def main(results):
         w("(async) of the sample number to a Lettuce pub/sub listener that runs on the I/O thread, at the same rate; it")
         w("runs once before and once after nearcache (after a discarded warm-up run), and `floor` pools both.")
         w("")
+        peers = competitor_latency(results)
+        if peers:
+            describe_competitor_latency(w, results, peers)
         w("| path | samples | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | lost | not evicted |")
         w("|---|---|---|---|---|---|---|---|---|")
         for name in ('floor (before)', 'nearcache', 'floor (after)', 'floor'):
@@ -316,15 +399,21 @@ def main(results):
                 label = '**nearcache** (publish-to-evicted)' if name == 'nearcache' else (
                     '**floor** (both floor runs pooled)' if name == 'floor' else name)
                 w(f"| {label} | " + " | ".join(f"{int(x):,}" for x in r[1:]) + " |")
+        for key, label, r in peers:
+            w(f"| {label} | " + " | ".join(f"{int(x):,}" for x in r[1:]) + " |")
         w("")
         if 'nearcache' in rows and 'floor' in rows:
             nc50, fl50 = int(rows['nearcache'][2]), int(rows['floor'][2])
             w(f"Target (issue 7): p50 ≤ the floor + 100 µs = {fl50 + 100:,} µs. nearcache p50 {nc50:,} µs: "
               + ("**met**." if nc50 <= fl50 + 100 else f"**missed** by {nc50 - fl50 - 100:,} µs.")
               + f" p99 {int(rows['nearcache'][4]):,} µs against the floor's {int(rows['floor'][4]):,} µs.")
-            w("Second target, p99 below Redisson's and JetCache's in the same run: **not evaluated** — their")
-            w("publish-to-evicted latency is not measured by this script yet (the issue's reference run had Redisson")
-            w("p99 4,320 µs and JetCache p99 4,424 µs on a comparable machine; a different run, so no verdict).")
+            if peers:
+                w(p99_verdict(rows['nearcache'], peers))
+            else:
+                w("Second target, p99 below Redisson's and JetCache's in the same run: **not evaluated** — their")
+                w("publish-to-evicted latency was not measured in this run (`COMPETITORS=0`; the issue's reference run")
+                w("had Redisson p99 4,320 µs and JetCache p99 4,424 µs on a comparable machine; a different run, so no")
+                w("verdict).")
             w("Where the difference goes: the invalidating thread issues the message itself when no publish is in")
             w("flight (no hand-off; `docs/design.md`, *Publishing from the calling thread*); the floor's listener runs")
             w("on Lettuce's I/O thread, while nearcache's listener container hands each message to the applying thread")
@@ -408,9 +497,13 @@ def main(results):
 
     w("## Not measured yet")
     w("")
-    w("Of issue 7: Redisson's and JetCache's publish-to-evicted latency and invalidation throughput in the same run")
-    w("(so the p99-below-theirs target is not evaluated); the `@Cacheable` proxy with Spring Boot's full")
-    w("auto-configuration (the benchmark registers the same two beans by hand).")
+    if competitor_latency(results):
+        w("Of issue 7: Redisson's and JetCache's invalidation throughput in the same run; the `@Cacheable` proxy with")
+        w("Spring Boot's full auto-configuration (the benchmark registers the same two beans by hand).")
+    else:
+        w("Of issue 7: Redisson's and JetCache's publish-to-evicted latency and invalidation throughput in the same run")
+        w("(so the p99-below-theirs target is not evaluated); the `@Cacheable` proxy with Spring Boot's full")
+        w("auto-configuration (the benchmark registers the same two beans by hand).")
     w("")
     w("## Reproduce")
     w("")

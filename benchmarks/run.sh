@@ -10,10 +10,11 @@
 #                    that a burst of load from other processes hits all caches alike instead of one of them
 #   WARMUP [2]       warm-up iterations per fork;  ITERATIONS [3] measured iterations per fork
 #   TIME [1s]        length of each iteration;     THREADS ["1 2"]
-#   COMPETITORS [1]  0 skips Redisson, JetCache and RedisCacheManager
+#   COMPETITORS [1]  0 skips Redisson, JetCache and RedisCacheManager (hit path, and publish-to-evicted latency)
 #   BEFORE_AFTER [1] 0 skips the NearCache hit path at the commits around "Race-proof loading"
 #   PROXY [1]        0 skips the end-to-end @Cacheable proxy benchmark (nearcache vs CaffeineCacheManager)
-#   INVALIDATION [1] 0 skips publish-to-evicted latency and invalidation throughput (plain main classes, not JMH)
+#   INVALIDATION [1] 0 skips publish-to-evicted latency (nearcache's, and Redisson's and JetCache's unless
+#                    COMPETITORS=0) and invalidation throughput (plain main classes, not JMH)
 #   LATENCY_SAMPLES [10000], LATENCY_INTERVAL_US [500]: measured invalidations and the steady send interval
 #   MEMORY [1]       0 skips bytes per entry (JOL)
 #   OUTPUT [docs/benchmarks.md]
@@ -120,18 +121,30 @@ done
 
 # Not JMH: plain main classes, one JVM each, each starting its own redis-server (see their javadoc).
 main_class() { # main_class <name> <jvm options> <class> <arguments...>
-	local name=$1 opts=$2 class=$3
-	shift 3
+	main_class_on "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" "$@"
+}
+main_class_on() { # main_class_on <class path> <name> <jvm options> <class> <arguments...>
+	local cp=$1 name=$2 opts=$3 class=$4
+	shift 4
 	echo "== $name"
 	uptime > "$RESULTS/load-$name.txt"
 	# shellcheck disable=SC2086
-	java $opts -cp "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" "$class" "$@" > "$RESULTS/$name.log" 2>&1 \
+	java $opts -cp "$cp" "$class" "$@" > "$RESULTS/$name.log" 2>&1 \
 		|| { tail -40 "$RESULTS/$name.log" >&2; exit 1; }
 }
 if [[ $INVALIDATION == 1 ]]; then
 	main_class latency "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationLatency \
 		"$RESULTS/latency.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
 	echo "$LATENCY_INTERVAL_US" > "$RESULTS/latency-interval.txt"
+	# The same measurement for the competitors, right after nearcache's: their own shaded jar, no nearcache.
+	if [[ $COMPETITORS == 1 ]]; then
+		main_class_on benchmarks/redisson/target/benchmarks.jar latency-redisson "$JVM_ARGS" \
+			dev.nearcache.benchmarks.redisson.RedissonInvalidationLatency \
+			"$RESULTS/latency-redisson.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+		main_class_on benchmarks/jetcache/target/benchmarks.jar latency-jetcache "$JVM_ARGS" \
+			dev.nearcache.benchmarks.jetcache.JetCacheInvalidationLatency \
+			"$RESULTS/latency-jetcache.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+	fi
 	# mode:keys:writers:batch:rate (keys/s in all, 0 = unpaced); paced runs last about 2 s each.
 	main_class throughput "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationThroughput \
 		"$RESULTS/throughput.tsv" single:200000:4:1:0 batch:1000000:4:100:0 \

@@ -19,6 +19,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
+import static dev.nearcache.benchmarks.support.LatencySamples.line;
+
 /**
  * Publish-to-evicted between two nearcache instances on one {@code redis-server}, at a steady (open-loop) rate,
  * beside the raw pub/sub floor measured in the same run: plain Lettuce {@code PUBLISH} to a Lettuce listener
@@ -171,18 +173,5 @@ public final class InvalidationLatency {
 		Arrays.sort(micros);
 		return micros;
 	}
-
-	private static String line(String name, long[] micros, int lost, long notEvicted) {
-		int got = micros.length;
-		return String.join("\t", name, Integer.toString(got), Long.toString(pct(micros, 50)),
-				Long.toString(pct(micros, 90)), Long.toString(pct(micros, 99)), Long.toString(pct(micros, 99.9)),
-				Long.toString(micros[got - 1]), Integer.toString(lost), Long.toString(notEvicted)) + "\n";
-	}
-
-	private static long pct(long[] sorted, double p) {
-		int i = (int) Math.ceil(p / 100 * sorted.length) - 1;
-		return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-	}
-
 
 }
