@@ -70,6 +70,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
 			.maximumSize(settings.maximumSize())
 			.recordStats()
+			.executor(CacheMaintenance.EXECUTOR)
 			.removalListener(this::onRemoval);
 		if (settings.allowNullValues() && !settings.nullTtl().equals(settings.ttl())) {
 			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
