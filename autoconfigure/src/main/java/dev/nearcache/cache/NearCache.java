@@ -80,6 +80,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
 			.maximumSize(settings.maximumSize())
 			.recordStats()
+			.executor(CacheMaintenance.EXECUTOR)
 			.removalListener(this::onRemoval);
 		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
 			// Nulls outlive values: the one case that needs a per-entry expiry.

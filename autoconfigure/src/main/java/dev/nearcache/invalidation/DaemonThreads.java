@@ -3,6 +3,8 @@ package dev.nearcache.invalidation;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 
+import dev.nearcache.cache.CacheMaintenance;
+
 /**
  * The background threads of the transport: daemons, so that a missed shutdown never keeps a JVM alive, and
  * stopped within a bounded time, so that a Redis that does not answer never hangs a shutdown.
@@ -23,6 +25,15 @@ final class DaemonThreads {
 			thread.setDaemon(true);
 			return thread;
 		};
+	}
+
+	/**
+	 * Return the factory of the thread that applies received messages, which runs the cache maintenance its
+	 * evictions trigger itself (see {@link CacheMaintenance}).
+	 * @return the factory
+	 */
+	static ThreadFactory applying() {
+		return CacheMaintenance.inlineThreads(named("nearcache-invalidation"));
 	}
 
 	/**

@@ -9,7 +9,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.QueryTimeoutException;
@@ -66,8 +71,8 @@ final class LettucePublishing {
 		for (int i = 0; i < futures.length; i++) {
 			futures[i] = async.publish(channel, payloads.get(i)).toCompletableFuture();
 		}
-		CompletableFuture<Void> all = CompletableFuture.allOf(futures)
-			.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		CompletableFuture<Void> all = CompletableFuture.allOf(futures);
+		expireAfter(all, timeout, timer(commands));
 		all.whenComplete((done, ex) -> {
 			if (ex != null) {
 				for (CompletableFuture<?> future : futures) {
@@ -76,6 +81,39 @@ final class LettucePublishing {
 			}
 		});
 		return all;
+	}
+
+	/**
+	 * Fail a future with a {@link TimeoutException} if it is not complete after the timeout: on the client's
+	 * {@link Timer}, the one Lettuce's own command timeouts use, where scheduling and cancelling an expiry only
+	 * enqueue it (the timer thread ticks anyway); {@link CompletableFuture#orTimeout} instead wakes the JDK's
+	 * delayer thread on every publish. Falls back to {@code orTimeout} without a usable timer.
+	 */
+	static void expireAfter(CompletableFuture<?> future, Duration timeout, @Nullable Timer timer) {
+		if (timer != null) {
+			try {
+				Timeout expiry = timer.newTimeout((task) -> future.completeExceptionally(
+						new TimeoutException("Publish not acknowledged within " + timeout)), timeout.toNanos(),
+						TimeUnit.NANOSECONDS);
+				future.whenComplete((done, ex) -> expiry.cancel());
+				return;
+			}
+			catch (RuntimeException ex) {
+				// Stopped or full: the JDK's timer below.
+			}
+		}
+		future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	private static @Nullable Timer timer(Object commands) {
+		StatefulConnection<?, ?> connection = null;
+		if (commands instanceof RedisAsyncCommands<?, ?> standalone) {
+			connection = standalone.getStatefulConnection();
+		}
+		else if (commands instanceof RedisAdvancedClusterAsyncCommands<?, ?> cluster) {
+			connection = cluster.getStatefulConnection();
+		}
+		return (connection != null) ? connection.getResources().timer() : null;
 	}
 
 	/**

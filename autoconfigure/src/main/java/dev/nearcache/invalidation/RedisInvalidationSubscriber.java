@@ -88,7 +88,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.named("nearcache-invalidation"),
+				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.applying(),
 				(task, executor) -> overflowed());
 		this.recovery = Executors
 			.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-subscription-recovery"));

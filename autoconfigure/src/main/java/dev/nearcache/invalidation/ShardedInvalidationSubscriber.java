@@ -94,7 +94,7 @@ public class ShardedInvalidationSubscriber implements SmartLifecycle, Disposable
 		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
 		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.named("nearcache-invalidation"));
+				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.applying());
 		this.connector = Executors
 			.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-shard-subscriber"));
 		this.shards = new Shard[this.channels.buckets()];

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +148,31 @@ class RedisInvalidationPublisherTests {
 			await().atMost(Duration.ofSeconds(10)).until(() -> keysReceived() == keys.size());
 			assertThat(this.sizes).allMatch((size) -> size <= 1024);
 			assertThat(messagesReceived()).isGreaterThan(1);
+		}
+		finally {
+			publisher.stop();
+		}
+	}
+
+	@Test
+	void anInvalidationRedisDoesNotAcknowledgeFailsAfterThePublishTimeoutAndIsPublishedLater() {
+		this.publisher.stop();
+		// No heartbeats after the first (which proves the connection): the publish below is the only one.
+		RedisInvalidationPublisher publisher = new RedisInvalidationPublisher(this.connectionFactory, CHANNEL,
+				"publisher-test", this.codec, this.statistics, Duration.ofMillis(300), Duration.ofSeconds(3), 10_000,
+				Duration.ofHours(1));
+		publisher.start();
+		try (StatefulRedisConnection<String, String> admin = this.client.connect()) {
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.statistics.heartbeatsPublished() > 0);
+			long failuresBefore = this.statistics.publishFailures();
+			long pausedAt = System.nanoTime();
+			admin.sync().clientPause(4_000);
+			// Issued by the calling thread (nothing in flight, the connection proven); Redis holds it unanswered.
+			publisher.publishInvalidation("products", List.of("paused"));
+			await().atMost(Duration.ofSeconds(3)).until(() -> this.statistics.publishFailures() > failuresBefore);
+			assertThat(Duration.ofNanos(System.nanoTime() - pausedAt)).as("failed by the timeout, not by Redis")
+				.isLessThan(Duration.ofMillis(3_500));
+			await().atMost(Duration.ofSeconds(20)).until(() -> keysReceived() > 0);
 		}
 		finally {
 			publisher.stop();
