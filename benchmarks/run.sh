@@ -16,6 +16,8 @@
 #   INVALIDATION [1] 0 skips publish-to-evicted latency (nearcache's, and Redisson's and JetCache's unless
 #                    COMPETITORS=0) and invalidation throughput (plain main classes, not JMH)
 #   LATENCY_SAMPLES [10000], LATENCY_INTERVAL_US [500]: measured invalidations and the steady send interval
+#   LATENCY_ROUNDS [3] publish-to-evicted is measured this many times, nearcache then Redisson then JetCache in
+#                    each round, so that one burst of load does not decide the comparison of the tails
 #   MEMORY [1]       0 skips bytes per entry (JOL)
 #   OUTPUT [docs/benchmarks.md]
 # Needs a JDK 17+, python3 and redis-server on PATH (or REDIS_SERVER=/path/to/redis-server).
@@ -34,6 +36,7 @@ PROXY=${PROXY:-1}
 INVALIDATION=${INVALIDATION:-1}
 LATENCY_SAMPLES=${LATENCY_SAMPLES:-10000}
 LATENCY_INTERVAL_US=${LATENCY_INTERVAL_US:-500}
+LATENCY_ROUNDS=${LATENCY_ROUNDS:-3}
 MEMORY=${MEMORY:-1}
 OUTPUT=${OUTPUT:-docs/benchmarks.md}
 RESULTS=benchmarks/target/results
@@ -123,28 +126,32 @@ done
 main_class() { # main_class <name> <jvm options> <class> <arguments...>
 	main_class_on "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" "$@"
 }
-main_class_on() { # main_class_on <class path> <name> <jvm options> <class> <arguments...>
+main_class_on() { # main_class_on <class path> <name> <jvm options> <class> <arguments...>; name may be dir/name
 	local cp=$1 name=$2 opts=$3 class=$4
 	shift 4
 	echo "== $name"
-	uptime > "$RESULTS/load-$name.txt"
+	uptime > "$RESULTS/$(dirname "$name")/load-$(basename "$name").txt"
 	# shellcheck disable=SC2086
 	java $opts -cp "$cp" "$class" "$@" > "$RESULTS/$name.log" 2>&1 \
 		|| { tail -40 "$RESULTS/$name.log" >&2; exit 1; }
 }
 if [[ $INVALIDATION == 1 ]]; then
-	main_class latency "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationLatency \
-		"$RESULTS/latency.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
 	echo "$LATENCY_INTERVAL_US" > "$RESULTS/latency-interval.txt"
-	# The same measurement for the competitors, right after nearcache's: their own shaded jar, no nearcache.
-	if [[ $COMPETITORS == 1 ]]; then
-		main_class_on benchmarks/redisson/target/benchmarks.jar latency-redisson "$JVM_ARGS" \
-			dev.nearcache.benchmarks.redisson.RedissonInvalidationLatency \
-			"$RESULTS/latency-redisson.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
-		main_class_on benchmarks/jetcache/target/benchmarks.jar latency-jetcache "$JVM_ARGS" \
-			dev.nearcache.benchmarks.jetcache.JetCacheInvalidationLatency \
-			"$RESULTS/latency-jetcache.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
-	fi
+	for round in $(seq 1 "$LATENCY_ROUNDS"); do
+		dir=latency-round-$round
+		mkdir -p "$RESULTS/$dir"
+		main_class "$dir/latency" "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationLatency \
+			"$RESULTS/$dir/latency.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+		# The same measurement for the competitors, right after nearcache's: their own shaded jar, no nearcache.
+		if [[ $COMPETITORS == 1 ]]; then
+			main_class_on benchmarks/redisson/target/benchmarks.jar "$dir/latency-redisson" "$JVM_ARGS" \
+				dev.nearcache.benchmarks.redisson.RedissonInvalidationLatency \
+				"$RESULTS/$dir/latency-redisson.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+			main_class_on benchmarks/jetcache/target/benchmarks.jar "$dir/latency-jetcache" "$JVM_ARGS" \
+				dev.nearcache.benchmarks.jetcache.JetCacheInvalidationLatency \
+				"$RESULTS/$dir/latency-jetcache.tsv" "$LATENCY_SAMPLES" 2000 "$LATENCY_INTERVAL_US"
+		fi
+	done
 	# mode:keys:writers:batch:rate (keys/s in all, 0 = unpaced); paced runs last about 2 s each.
 	main_class throughput "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationThroughput \
 		"$RESULTS/throughput.tsv" single:200000:4:1:0 batch:1000000:4:100:0 \
