@@ -414,9 +414,9 @@ def main(results):
             describe_competitor_latency(w, peers)
         if len(rounds) > 1:
             w(f"{len(rounds)} rounds, one after the other, each running nearcache's JVM"
-              + (", then Redisson's, then JetCache's" if peers else "")
-              + ": the tails move with bursts of load from other processes, so one run of each would let a single")
-            w("burst decide the comparison. Each round is reported on its own.")
+              + (", then Redisson's, then JetCache's." if peers else "."))
+            w("The tails move with bursts of load from other processes, so one run of each would let a single burst")
+            w("decide the comparison. Each round is reported on its own.")
             w("")
         p50_met, p99_met_rounds, p99_rounds = 0, 0, 0
         for number, (d, rows) in enumerate(rounds, 1):
