@@ -155,7 +155,8 @@ if [[ $INVALIDATION == 1 ]]; then
 	# mode:keys:writers:batch:rate (keys/s in all, 0 = unpaced); paced runs last about 2 s each.
 	main_class throughput "$JVM_ARGS" dev.nearcache.benchmarks.invalidation.InvalidationThroughput \
 		"$RESULTS/throughput.tsv" single:200000:4:1:0 batch:1000000:4:100:0 \
-		single:100000:4:1:50000 single:200000:4:1:100000 single:220000:4:1:110000 single:250000:4:1:125000 single:300000:4:1:150000 single:400000:4:1:200000 \
+		single:100000:4:1:50000 single:200000:4:1:100000 single:220000:4:1:110000 single:250000:4:1:125000 \
+		single:300000:4:1:150000 single:400000:4:1:200000 \
 		single:600000:4:1:300000 batch:400000:4:100:200000 batch:800000:4:100:400000 batch:1600000:4:100:800000
 fi
 if [[ $MEMORY == 1 ]]; then
