@@ -1,5 +1,9 @@
 package dev.nearcache.cache;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache.ValueWrapper;
+
 /**
  * A cached {@code null} ("not found") that lives shorter than the cache's values.
  * <p>
@@ -8,9 +12,10 @@ package dev.nearcache.cache;
  * expire-after-write at the value TTL, and each cached null carries its own deadline, checked only when the
  * entry read is one of these. A null past its deadline reads as a miss and is removed then; one never read
  * again goes with the value TTL. Identity equality on purpose: a conditional remove must take this very entry,
- * not a later null stored under the same key.
+ * not a later null stored under the same key. It is its own {@link ValueWrapper}, so that a hit on it allocates
+ * nothing, like a hit on a {@link CachedValue}.
  */
-final class ExpiringNull {
+final class ExpiringNull implements ValueWrapper {
 
 	private final long expiresAtNanos;
 
@@ -24,6 +29,11 @@ final class ExpiringNull {
 	 */
 	boolean hasExpired() {
 		return System.nanoTime() - this.expiresAtNanos >= 0;
+	}
+
+	@Override
+	public @Nullable Object get() {
+		return null;
 	}
 
 	@Override

@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.support.AbstractValueAdaptingCache;
 import org.springframework.cache.support.NullValue;
+import org.springframework.cache.support.SimpleValueWrapper;
 
 /**
  * A Spring {@link org.springframework.cache.Cache} held in this instance's memory by Caffeine, whose writes,
@@ -30,9 +31,14 @@ import org.springframework.cache.support.NullValue;
  * bookkeeping happen only where keys are written or evicted. Caffeine expires entries a fixed time after they
  * were written (the TTL); cached nulls with a shorter {@code null-ttl} carry their own deadline
  * ({@link ExpiringNull}), so that no hit pays for a per-entry expiry. Only a {@code null-ttl} longer than the TTL
- * needs Caffeine's variable expiry.
+ * needs Caffeine's variable expiry. Values are stored as their own {@link ValueWrapper} ({@link CachedValue}), so
+ * that a {@code get(key)} hit allocates nothing; the native Caffeine cache therefore holds those entries, not the
+ * bare values.
  */
 public final class NearCache extends AbstractValueAdaptingCache {
+
+	/** What a hit on a cached null that never expires before the values returns; immutable, so shared. */
+	private static final ValueWrapper NULL_HIT = new SimpleValueWrapper(null);
 
 	private final NearCacheSettings settings;
 
@@ -132,15 +138,33 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	@Override
 	protected Object toStoreValue(@Nullable Object userValue) {
-		if (userValue == null && this.nullsExpireFirst) {
+		if (userValue != null) {
+			return new CachedValue(userValue);
+		}
+		if (this.nullsExpireFirst) {
 			return new ExpiringNull(System.nanoTime() + capped(this.settings.nullTtl()).toNanos());
 		}
-		return super.toStoreValue(userValue);
+		return super.toStoreValue(null);
 	}
 
 	@Override
 	protected @Nullable Object fromStoreValue(@Nullable Object storeValue) {
+		if (storeValue instanceof CachedValue cached) {
+			return cached.get();
+		}
 		return (storeValue instanceof ExpiringNull) ? null : super.fromStoreValue(storeValue);
+	}
+
+	/**
+	 * The wrapper a hit returns, without allocating one: the stored entry where it is its own wrapper (every
+	 * value and expiring null this cache stores); anything else (a value put through the native cache) is
+	 * wrapped as Spring's caches do.
+	 */
+	private ValueWrapper hit(Object storeValue) {
+		if (storeValue instanceof CachedValue || storeValue instanceof ExpiringNull) {
+			return (ValueWrapper) storeValue;
+		}
+		return (storeValue == NullValue.INSTANCE) ? NULL_HIT : new SimpleValueWrapper(fromStoreValue(storeValue));
 	}
 
 	/**
@@ -199,6 +223,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		return this.settings.name();
 	}
 
+	/**
+	 * Return the Caffeine cache behind this one. Its values are the entries this cache stores: each value is held
+	 * in a {@link ValueWrapper} (read it with {@code get()}), a cached null as Spring's {@code NullValue} or as a
+	 * wrapper of {@code null}. Writes through it bypass invalidation; use it to inspect, not to change.
+	 * @return the native cache
+	 */
 	@Override
 	public Cache<Object, Object> getNativeCache() {
 		return this.store;
@@ -220,11 +250,14 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	public @Nullable ValueWrapper get(Object key) {
 		Object value = this.store.getIfPresent(key);
+		if (value instanceof CachedValue cached) {
+			return cached;
+		}
 		if (value == null || expiredOnRead(key, value)) {
 			FillScope.missed(this.pendingFills, key, this.generations.current(), false);
 			return null;
 		}
-		return toValueWrapper(value);
+		return hit(value);
 	}
 
 	@Override

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.cache.Cache.ValueWrapper;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.nearcache.cache.NearCache;
@@ -87,11 +88,16 @@ final class AppInstance implements AutoCloseable {
 	}
 
 	boolean holds(String cacheName, Object key) {
-		return cached(cacheName, key) != null;
+		return stored(cacheName, key) != null;
 	}
 
 	/** @return the value cached under the key on this instance, without counting a read */
 	@Nullable Object cached(String cacheName, Object key) {
+		Object stored = stored(cacheName, key);
+		return (stored instanceof ValueWrapper wrapper) ? wrapper.get() : stored;
+	}
+
+	private @Nullable Object stored(String cacheName, Object key) {
 		NearCache cache = cacheManager().findCache(cacheName);
 		return (cache != null) ? cache.getNativeCache().getIfPresent(key) : null;
 	}

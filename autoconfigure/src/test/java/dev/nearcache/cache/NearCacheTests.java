@@ -90,8 +90,28 @@ class NearCacheTests {
 		NearCache cache = cache();
 		cache.put(1L, "a");
 		assertThat(cache.getName()).isEqualTo("products");
-		assertThat(cache.getNativeCache().getIfPresent(1L)).isEqualTo("a");
+		assertThat(cache.getNativeCache().getIfPresent(1L)).isInstanceOfSatisfying(ValueWrapper.class,
+				(stored) -> assertThat(stored.get()).isEqualTo("a"));
 		assertThat(cache.getSettings().name()).isEqualTo("products");
+	}
+
+	@Test
+	void aHitReturnsTheStoredEntryInsteadOfAllocatingAWrapper() {
+		NearCache cache = cache();
+		cache.put(1L, "a");
+		ValueWrapper hit = cache.get(1L);
+		assertThat(hit).isNotNull().isSameAs(cache.get(1L)).isSameAs(cache.getNativeCache().getIfPresent(1L));
+		assertThat(hit.get()).isEqualTo("a");
+		assertThat(cache.get(1L, String.class)).isEqualTo("a");
+		assertThat(cache.get(1L, () -> "loaded")).isEqualTo("a");
+	}
+
+	@Test
+	void aValuePutThroughTheNativeCacheIsReadAsTheValue() {
+		NearCache cache = cache();
+		cache.getNativeCache().put(1L, "a");
+		assertThat(cache.get(1L)).isNotNull().extracting(ValueWrapper::get).isEqualTo("a");
+		assertThat(cache.get(1L, String.class)).isEqualTo("a");
 	}
 
 	// --- null values ---

@@ -29,7 +29,8 @@ import org.springframework.cache.support.NullValue;
 /**
  * A warm hit through Spring's {@link Cache#get(Object)}: every key is present, nothing expires or is evicted
  * during the run. The wrapper is returned to JMH, so its allocation is counted as it is for a caller that
- * keeps it ({@code @Cacheable} does).
+ * keeps it ({@code @Cacheable} does): Spring's caches allocate one per hit, {@link NearCache} returns the entry it
+ * stores (each value is its own wrapper) and allocates nothing.
  * <p>
  * Caches, all Caffeine with maximum size 100,000, five minutes after write and statistics:
  * <ul>
