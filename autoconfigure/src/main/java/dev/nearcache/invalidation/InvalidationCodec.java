@@ -200,18 +200,37 @@ public final class InvalidationCodec {
 	private @Nullable JsonNode parse(byte[] bytes) {
 		JsonNode json;
 		try {
-			// Strict UTF-8 first: Jackson's decoder accepts overlong forms and unpaired surrogates.
-			String text = StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(bytes))
-				.toString();
-			json = this.mapper.readTree(text);
+			if (isAsciiWithoutNul(bytes)) {
+				// The usual message: ASCII is valid UTF-8 as it is, and Jackson reads the bytes without a copy.
+				json = this.mapper.readTree(bytes);
+			}
+			else {
+				// Strict UTF-8 first: Jackson's decoder accepts overlong forms and unpaired surrogates.
+				String text = StandardCharsets.UTF_8.newDecoder()
+					.onMalformedInput(CodingErrorAction.REPORT)
+					.onUnmappableCharacter(CodingErrorAction.REPORT)
+					.decode(ByteBuffer.wrap(bytes))
+					.toString();
+				json = this.mapper.readTree(text);
+			}
 		}
 		catch (CharacterCodingException | JacksonException | IllegalArgumentException ex) {
 			return null;
 		}
 		return (json != null && json.isObject()) ? json : null;
+	}
+
+	/**
+	 * Whether the bytes are ASCII without NUL: valid UTF-8 as they are. NUL is excluded because Jackson guesses
+	 * UTF-16 or UTF-32 from zero bytes when it reads bytes; such input takes the strict path and is refused.
+	 */
+	private static boolean isAsciiWithoutNul(byte[] bytes) {
+		for (byte b : bytes) {
+			if (b <= 0) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private Decoded decode(JsonNode json) {

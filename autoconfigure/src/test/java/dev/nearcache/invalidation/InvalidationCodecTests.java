@@ -1,5 +1,6 @@
 package dev.nearcache.invalidation;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -213,6 +214,23 @@ class InvalidationCodecTests {
 			"{\"v\":1,\"type\":\"clear\"} trailing", "{\"v\":1,\"type\":\"clear\"}{}", "  ", "\u0000" })
 	void nonJsonIsMalformed(String input) {
 		assertDropped(input, DropReason.MALFORMED);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "UTF-16BE", "UTF-16LE", "UTF-32BE", "UTF-32LE" })
+	void aValidMessageInAnotherUnicodeEncodingIsMalformed(String charset) {
+		// Jackson guesses these from zero bytes when it reads bytes; the wire protocol is UTF-8 only.
+		byte[] bytes = "{\"v\":1,\"type\":\"clear\",\"cache\":\"products\"}".getBytes(Charset.forName(charset));
+		assertThat(this.codec.decode(bytes).dropReason()).isEqualTo(DropReason.MALFORMED);
+	}
+
+	@Test
+	void aValidAsciiMessageAndItsUtf8FormWithAnEscapedKeyDecodeAlike() {
+		byte[] ascii = "{\"v\":1,\"type\":\"invalidate\",\"cache\":\"p\",\"keys\":[\"\\u00e9\"]}"
+			.getBytes(StandardCharsets.US_ASCII);
+		byte[] utf8 = "{\"v\":1,\"type\":\"invalidate\",\"cache\":\"p\",\"keys\":[\"\u00e9\"]}"
+			.getBytes(StandardCharsets.UTF_8);
+		assertThat(this.codec.decode(ascii).message()).isNotNull().isEqualTo(this.codec.decode(utf8).message());
 	}
 
 	@Test
