@@ -13,6 +13,8 @@
 #   COMPETITORS [1]  0 skips Redisson, JetCache and RedisCacheManager (hit path, and publish-to-evicted latency)
 #   BEFORE_AFTER [1] 0 skips the NearCache hit path at the commits around "Race-proof loading"
 #   PROXY [1]        0 skips the end-to-end @Cacheable proxy benchmark (nearcache vs CaffeineCacheManager)
+#   PROXY_WARMUP [5] warm-up iterations per fork of the proxy benchmark: its deeper call chain is compiled later,
+#                    and with 2 its first measured iterations still ran partly interpreted
 #   INVALIDATION [1] 0 skips publish-to-evicted latency (nearcache's, and Redisson's and JetCache's unless
 #                    COMPETITORS=0) and invalidation throughput (plain main classes, not JMH)
 #   LATENCY_SAMPLES [10000], LATENCY_INTERVAL_US [500]: measured invalidations and the steady send interval
@@ -33,6 +35,7 @@ THREADS=${THREADS:-1 2}
 COMPETITORS=${COMPETITORS:-1}
 BEFORE_AFTER=${BEFORE_AFTER:-1}
 PROXY=${PROXY:-1}
+PROXY_WARMUP=${PROXY_WARMUP:-5}
 INVALIDATION=${INVALIDATION:-1}
 LATENCY_SAMPLES=${LATENCY_SAMPLES:-10000}
 LATENCY_INTERVAL_US=${LATENCY_INTERVAL_US:-500}
@@ -84,7 +87,7 @@ jmh() { # jmh <result file> <class path> <jmh arguments...>
 	local out=$1 cp=$2
 	shift 2
 	echo "== $(basename "$out" .json)"
-	java -cp "$cp" org.openjdk.jmh.Main "$@" -f 1 -wi "$WARMUP" -i "$ITERATIONS" -w "$TIME" -r "$TIME" \
+	java -cp "$cp" org.openjdk.jmh.Main "$@" -f 1 -wi "${JMH_WARMUP:-$WARMUP}" -i "$ITERATIONS" -w "$TIME" -r "$TIME" \
 		-jvmArgsAppend "$JVM_ARGS" -rf json -rff "$out" > "${out%.json}.log" 2>&1 \
 		|| { tail -40 "${out%.json}.log" >&2; exit 1; }
 }
@@ -116,7 +119,7 @@ for round in $(seq 1 "$ROUNDS"); do
 			fi
 		done
 		if [[ $PROXY == 1 ]]; then
-			jmh "$dir/proxy-long-t$threads.json" "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" \
+			JMH_WARMUP=$PROXY_WARMUP jmh "$dir/proxy-long-t$threads.json" "benchmarks/target/jars/current.jar:$NEARCACHE_BENCH" \
 				'CacheableProxyBenchmark' -t "$threads"
 		fi
 	done
