@@ -537,19 +537,25 @@ def main(results):
         w("| mode | keys/call | asked keys/s | offered keys/s | applied keys/s (slowest receiver) | keys | lost | "
           "messages | keys/message | clears on receivers | publish failures | drops |")
         w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        best = {}
+        best, lossy = {}, {}
         for r in throughput:
             mode, writers, batch, keys, rate, offered, secs, applied, got, lost, msgs, kpm, clears, flushes, fails, drops = r
             w(f"| {mode} | {batch} | {'unpaced' if rate == '0' else f'{int(rate):,}'} | {int(offered):,} | "
               f"{int(applied):,} | {int(keys):,} | {int(lost):,} | {int(msgs):,} | {kpm} | {clears} | {fails} | {drops} |")
             if lost == '0' and fails == '0' and drops == '0':
                 best[mode] = max(best.get(mode, 0), int(applied))
+            elif rate != '0':
+                lossy.setdefault(mode, []).append(int(rate))
         w("")
         verdicts = []
         for mode, label in (('single', 'without batching (one key per call)'), ('batch', 'with batching (100 keys per call)')):
             if mode in best:
+                below = [f"{rate:,}" for rate in lossy.get(mode, []) if rate < best[mode]]
                 verdicts.append(f"{label}: {best[mode]:,} keys/s with zero loss — "
-                                + ("**met**" if best[mode] >= 100_000 else "**missed**"))
+                                + ("**met**" if best[mode] >= 100_000 else "**missed**")
+                                + (f" (not monotonic: the lower paced step(s) at {', '.join(below)} keys/s lost keys to"
+                                   " clears in this run, so the rate with zero loss every time lies below those)"
+                                   if below else ""))
             else:
                 verdicts.append(f"{label}: no run without loss — **missed**")
         w("Target (issue 7): ≥ 100,000 keys/s with zero loss. Highest rate applied by all three receivers with zero")
