@@ -156,13 +156,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * The wrapper a hit returns, without allocating one: the stored entry where it is its own wrapper (every
-	 * value and expiring null this cache stores); anything else (a value put through the native cache) is
-	 * wrapped as Spring's caches do.
+	 * The wrapper a hit on anything but a {@link CachedValue} returns: a live {@link ExpiringNull} is its own, a
+	 * {@code NullValue} shares one; only a bare value put through the native cache is wrapped per hit.
 	 */
 	private ValueWrapper hit(Object storeValue) {
-		if (storeValue instanceof CachedValue || storeValue instanceof ExpiringNull) {
-			return (ValueWrapper) storeValue;
+		if (storeValue instanceof ExpiringNull cachedNull) {
+			return cachedNull;
 		}
 		return (storeValue == NullValue.INSTANCE) ? NULL_HIT : new SimpleValueWrapper(fromStoreValue(storeValue));
 	}
