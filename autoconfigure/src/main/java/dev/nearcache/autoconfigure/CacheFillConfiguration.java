@@ -14,9 +14,12 @@ import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 
 import dev.nearcache.cache.CacheFillAdvisor;
+import dev.nearcache.cache.FillCompletionAdvisor;
 
 /**
- * The advisor that keeps {@code @Cacheable} fills from being broadcast as writes, when caching is enabled.
+ * The advisors that keep {@code @Cacheable} fills from being broadcast as writes and make them race-proof, when
+ * caching is enabled: {@link CacheFillAdvisor} just outside Spring's cache interceptor, {@link FillCompletionAdvisor}
+ * just inside it.
  * <p>
  * It reads the cache annotations with its own {@link AnnotationCacheOperationSource} rather than Spring's
  * bean: advisors are matched while beans are being created, and looking that bean up then would be a
@@ -32,6 +35,14 @@ class CacheFillConfiguration {
 	@ConditionalOnBean(CacheAspectSupport.class)
 	static CacheFillAdvisor nearCacheFillAdvisor(BeanFactory beanFactory) {
 		return new CacheFillAdvisor(new AnnotationCacheOperationSource(false), () -> cacheAdvisorOrder(beanFactory));
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(CacheFillAdvisor.class)
+	static FillCompletionAdvisor nearCacheFillCompletionAdvisor(CacheFillAdvisor fillAdvisor, BeanFactory beanFactory) {
+		return new FillCompletionAdvisor(fillAdvisor, () -> cacheAdvisorOrder(beanFactory));
 	}
 
 	private static int cacheAdvisorOrder(BeanFactory beanFactory) {

@@ -2,7 +2,6 @@ package dev.nearcache.cache;
 
 import java.lang.reflect.Method;
 import java.util.Collection;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -18,7 +17,6 @@ import org.springframework.cache.interceptor.CacheOperationSource;
 import org.springframework.cache.interceptor.CachePutOperation;
 import org.springframework.cache.interceptor.CacheableOperation;
 import org.springframework.core.Ordered;
-import org.springframework.util.ClassUtils;
 
 /**
  * Tells fills from writes: wraps every {@code @Cacheable} read (and no {@code @CachePut}) method in a
@@ -26,13 +24,12 @@ import org.springframework.util.ClassUtils;
  * Without it every miss on one instance would evict the key on all the others, which then miss too.
  * <p>
  * It must run just outside Spring's cache interceptor, so its order is one less than that of the cache
- * advisor (read when advisors are sorted; {@code @EnableCaching(order = ...)} is honoured). With AspectJ-mode
- * caching it does not apply, and fills are broadcast like writes: correct, only chattier.
+ * advisor (read when advisors are sorted; {@code @EnableCaching(order = ...)} is honoured). Its partner
+ * {@link FillCompletionAdvisor} runs just inside Spring's interceptor and carries the read's scope to the thread
+ * that completes an asynchronous result. With AspectJ-mode caching neither applies: fills are then writes
+ * (broadcast, installed without the stale check); see {@code docs/consistency.md}.
  */
 public class CacheFillAdvisor extends AbstractPointcutAdvisor {
-
-	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
-			CacheFillAdvisor.class.getClassLoader());
 
 	private final CacheOperationSource operationSource;
 
@@ -71,9 +68,9 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 
 	/**
 	 * Opens a {@link FillScope} frame around the read. Every {@code @Cacheable} call runs through it, so the hit
-	 * path is kept small and flat (a class rather than a method reference, the miss handling in its own method):
-	 * the JIT inlines the whole advice chain only while it stays within its depth and size limits, and one level
-	 * more cost up to a fifth of a proxied hit (issue 7, {@code CacheableProxyBenchmark}).
+	 * path is kept small and flat (a class rather than a method reference, nothing but the frame): the JIT inlines
+	 * the whole advice chain only while it stays within its depth and size limits, and one level more cost up to a
+	 * fifth of a proxied hit (issue 7, {@code CacheableProxyBenchmark}).
 	 */
 	private static final class FillScopeInterceptor implements MethodInterceptor {
 
@@ -81,34 +78,23 @@ public class CacheFillAdvisor extends AbstractPointcutAdvisor {
 		public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			FillScope.Frames frames = FillScope.frames();
 			int level = frames.enter();
-			Object result;
 			try {
-				result = invocation.proceed();
+				return invocation.proceed();
 			}
-			catch (Throwable ex) {
-				FillScope scope = frames.exit(level);
-				if (scope != null) {
-					scope.close();
-				}
-				throw ex;
+			finally {
+				frames.exit(level);
 			}
-			FillScope scope = frames.exit(level);
-			return (scope != null) ? closeWhenComplete(scope, result) : result;
 		}
 
-		/** The read missed: withdraw its registrations once its result is complete. */
-		private static @Nullable Object closeWhenComplete(FillScope scope, @Nullable Object result) {
-			if (result instanceof CompletableFuture<?> future) {
-				future.whenComplete((value, failure) -> scope.close());
-				return result;
-			}
-			if (REACTOR_PRESENT && ReactiveResults.isReactive(result)) {
-				return ReactiveResults.onTermination(result, scope::close);
-			}
-			scope.close();
-			return result;
-		}
+	}
 
+	/**
+	 * Return the pointcut of the methods this advisor wraps, for the {@link FillCompletionAdvisor} that must
+	 * wrap the same ones.
+	 * @return the pointcut
+	 */
+	Pointcut readPointcut() {
+		return this.pointcut;
 	}
 
 	private final class ReadPointcut extends StaticMethodMatcherPointcut {

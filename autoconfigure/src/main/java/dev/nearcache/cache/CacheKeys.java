@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,8 +15,11 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Keys of {@link KeyCanonicalizer#isExpandable expandable} types are found by remembering which such types the
  * cache has seen and parsing the string into each; nothing is stored per key. Other types (composite keys,
- * converted keys) are kept in a reverse index from canonical form to keys, maintained on write and removal.
- * All of this happens where keys are written or evicted, never on a cache hit.
+ * converted keys) are kept in a reverse index from canonical form to keys. The index is exact: a key is in it
+ * exactly while the cache holds it, because {@link NearCache} changes a key's index entry only inside the Caffeine
+ * compute (or eviction) that changes the key's entry, under that key's lock. Adding is done before the install's
+ * stamp check, so that an invalidation which looked the form up too early is one the check sees. All of this
+ * happens where keys are written or evicted, never on a cache hit.
  */
 final class CacheKeys {
 
@@ -29,22 +31,18 @@ final class CacheKeys {
 
 	private final ConcurrentHashMap<String, Set<Object>> reverseIndex = new ConcurrentHashMap<>();
 
-	private final Predicate<Object> inCache;
-
 	/**
 	 * @param canonicalizer the canonical forms
 	 * @param required whether a key without a canonical form is an error (broadcasting caches) rather than a key
 	 * that simply cannot be addressed by string (local caches)
-	 * @param inCache tells whether a key is currently in the cache
 	 */
-	CacheKeys(KeyCanonicalizer canonicalizer, boolean required, Predicate<Object> inCache) {
+	CacheKeys(KeyCanonicalizer canonicalizer, boolean required) {
 		this.canonicalizer = canonicalizer;
 		this.required = required;
-		this.inCache = inCache;
 	}
 
 	/**
-	 * Validate and register a key about to be written; call {@link #written} after the write.
+	 * Validate a key about to be written or loaded, and remember its type if it is expandable.
 	 * @param key the key
 	 * @return its canonical form, or {@code null} for an unsupported key in a local cache
 	 * @throws UnsupportedCacheKeyException for an unsupported key in a broadcasting cache
@@ -60,39 +58,53 @@ final class CacheKeys {
 	}
 
 	/**
-	 * Index a key that has been written. Done after the write so that a concurrent {@link #removed} for the same
-	 * key, which checks the cache, cannot drop the index entry of a key that is in the cache; and checked again
-	 * after indexing, since the entry may have been evicted (and its removal handled) before it was indexed.
+	 * Return whether a key is found through the reverse index (it has a canonical form that cannot be parsed
+	 * back into it).
 	 * @param key the key
-	 * @param canonical its canonical form from {@link #beforeWrite}
+	 * @param canonical its canonical form, or {@code null}
+	 * @return whether its entry must be indexed
 	 */
-	void written(Object key, @Nullable String canonical) {
-		if (canonical != null && !this.canonicalizer.isExpandable(KeyCanonicalizer.keyType(key))) {
-			this.reverseIndex.computeIfAbsent(canonical, (form) -> ConcurrentHashMap.newKeySet()).add(key);
-			if (!this.inCache.test(key)) {
-				removed(key);
-			}
-		}
+	boolean indexed(Object key, @Nullable String canonical) {
+		return canonical != null && !this.canonicalizer.isExpandable(KeyCanonicalizer.keyType(key));
 	}
 
 	/**
-	 * Forget a key that left the cache, unless it is back already.
+	 * Index a key. Call only under the key's lock in the cache (inside its compute), for an indexed key.
+	 * @param key the key
+	 * @param canonical its canonical form
+	 */
+	void add(Object key, String canonical) {
+		this.reverseIndex.compute(canonical, (form, keys) -> {
+			Set<Object> set = (keys != null) ? keys : ConcurrentHashMap.newKeySet();
+			set.add(key);
+			return set;
+		});
+	}
+
+	/**
+	 * Forget a key. Call only under the key's lock in the cache (inside its compute or eviction).
+	 * @param key the key
+	 * @param canonical its canonical form
+	 */
+	void remove(Object key, String canonical) {
+		this.reverseIndex.computeIfPresent(canonical, (form, keys) -> {
+			keys.remove(key);
+			return keys.isEmpty() ? null : keys;
+		});
+	}
+
+	/**
+	 * Forget a key that Caffeine evicted (size, expiry), if it is indexed. Called under the key's lock.
 	 * @param key the key
 	 */
-	void removed(Object key) {
+	void evicted(Object key) {
 		if (this.reverseIndex.isEmpty() || this.canonicalizer.isExpandable(KeyCanonicalizer.keyType(key))) {
 			return;
 		}
 		String canonical = this.canonicalizer.canonicalizeOrNull(key);
-		if (canonical == null) {
-			return;
+		if (canonical != null) {
+			remove(key, canonical);
 		}
-		this.reverseIndex.computeIfPresent(canonical, (form, keys) -> {
-			if (!this.inCache.test(key)) {
-				keys.remove(key);
-			}
-			return keys.isEmpty() ? null : keys;
-		});
 	}
 
 	/**
@@ -105,7 +117,8 @@ final class CacheKeys {
 	}
 
 	/**
-	 * Return every key this cache may hold under a canonical form.
+	 * Return every key this cache may hold under a canonical form: each remembered expandable type's parse of it,
+	 * and the indexed keys.
 	 * @param canonical the canonical form
 	 * @return the candidate keys (some may not be in the cache)
 	 */

@@ -7,23 +7,32 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The span of one {@code @Cacheable} read, opened by {@link CacheFillAdvisor} around Spring's cache
- * interceptor. Misses inside it are registered as {@link PendingFills pending fills}, so the {@code put} that
- * follows is recognised as a fill and not broadcast.
+ * The misses of one {@code @Cacheable} read, so that the {@code put} Spring's cache interceptor makes after the
+ * method returned is recognised as the fill of that miss — installed only if the key was not invalidated since
+ * the miss, and not broadcast — rather than as a write.
  * <p>
- * A read costs nothing on a hit: each thread keeps one small stack of the reads it is inside
- * ({@link Frames}), and a scope object is created only when a read misses. A frame is visible only between
- * {@link Frames#enter} and {@link Frames#exit} (always in a {@code finally}), so a pooled thread never carries a
- * scope into a later request. A scope's registrations are withdrawn by {@link #close}, when the read's result is
- * complete: at once for plain results, on completion for {@code CompletableFuture} and reactive results.
+ * A registration is never shared: only a {@code put} made where the read's scope is current can take it. That is
+ * the reading thread once the method returned (Spring puts a plain result right there), or, for a
+ * {@code CompletableFuture} or reactive result, the thread that completes it, while it delivers the completion
+ * with the scope re-entered ({@link CacheFillAdvisor}). So a fill always finds the stamp of its own miss, never
+ * another read's, and a write on any other thread or inside the method body stays a write.
+ * <p>
+ * A read costs nothing on a hit: each thread keeps one small stack of the reads it is inside ({@link Frames}),
+ * and a scope object is created only when a read misses. A frame is current only between {@link Frames#enter}
+ * and {@link Frames#exit} (always in a {@code finally}), so a pooled thread never carries a scope into a later
+ * request; a scope left with registrations nobody took is garbage, there is nothing to withdraw.
  */
 final class FillScope {
 
 	private static final ThreadLocal<Frames> FRAMES = ThreadLocal.withInitial(Frames::new);
 
-	private final List<Held> held = new ArrayList<>(1);
+	/** Returned by {@link #consume} when the put fills no miss of the current read. */
+	static final long NOT_A_FILL = Long.MIN_VALUE;
 
-	private boolean closed;
+	/** The scope of a span that is no read, such as the body of a {@code @Cacheable} method: it takes nothing. */
+	private static final FillScope NO_READ = new FillScope();
+
+	private final List<Miss> misses = new ArrayList<>(1);
 
 	private FillScope() {
 	}
@@ -37,80 +46,66 @@ final class FillScope {
 	}
 
 	/**
-	 * Register a miss if the current thread is inside a read. Called on misses only, never on hits.
-	 * @param fills the pending fills of the cache that missed
-	 * @param key the key that missed
-	 * @param tick the cache's invalidation tick at the miss
-	 * @param async whether the read's put may come from another thread ({@code retrieve}), so that its
-	 * registration must be shared
+	 * Return whether the current thread is inside a read, so that a miss is worth registering.
+	 * @return whether a miss now would be registered
 	 */
-	static void missed(PendingFills fills, Object key, long tick, boolean async) {
+	static boolean inRead() {
+		Frames frames = FRAMES.get();
+		return frames.depth > 0 && frames.scopes[frames.depth - 1] != NO_READ;
+	}
+
+	/**
+	 * Register a miss if the current thread is inside a read. Called on misses only, never on hits.
+	 * @param cache the cache that missed
+	 * @param key the key that missed
+	 * @param stamp the key's stamp at the miss
+	 */
+	static void missed(NearCache cache, Object key, long stamp) {
 		FillScope scope = FRAMES.get().current(true);
 		if (scope != null) {
-			scope.hold(fills, key, tick, async);
+			scope.add(new Miss(cache, key, stamp));
 		}
 	}
 
 	/**
-	 * Take the current thread's own registration for a key, for a put on the thread that missed.
-	 * @param fills the pending fills of the cache being put to
+	 * Take the current read's registration for a key, for the put that fills its miss.
+	 * @param cache the cache being put to
 	 * @param key the key being put
-	 * @return the tick recorded at this thread's miss, or {@link PendingFills#NOT_A_FILL}
+	 * @return the stamp recorded at the miss, or {@link #NOT_A_FILL}
 	 */
-	static long consumeOwn(PendingFills fills, Object key) {
-		FillScope scope = FRAMES.get().current(false);
-		return (scope != null) ? scope.take(fills, key) : PendingFills.NOT_A_FILL;
+	static long consume(NearCache cache, Object key) {
+		Frames frames = FRAMES.get();
+		FillScope scope = (frames.depth > 0) ? frames.current(false) : null;
+		return (scope != null) ? scope.take(cache, key) : NOT_A_FILL;
 	}
 
-	/** Withdraw every registration this read made and did not fill. Idempotent, callable from any thread. */
-	void close() {
-		List<Held> toWithdraw;
-		synchronized (this) {
-			if (this.closed) {
-				return;
-			}
-			this.closed = true;
-			toWithdraw = List.copyOf(this.held);
-			this.held.clear();
-		}
-		for (Held entry : toWithdraw) {
-			entry.fills().withdraw(entry.key(), entry.registration());
+	private synchronized void add(Miss miss) {
+		if (this != NO_READ) {
+			this.misses.add(miss);
 		}
 	}
 
-	private long take(PendingFills fills, Object key) {
-		Held own = null;
-		synchronized (this) {
-			for (int i = this.held.size() - 1; i >= 0; i--) {
-				Held entry = this.held.get(i);
-				if (entry.fills() == fills && entry.key().equals(key)) {
-					own = this.held.remove(i);
-					break;
-				}
+	private synchronized long take(NearCache cache, Object key) {
+		for (int i = this.misses.size() - 1; i >= 0; i--) {
+			Miss miss = this.misses.get(i);
+			if (miss.cache() == cache && miss.key().equals(key)) {
+				this.misses.remove(i);
+				return miss.stamp();
 			}
 		}
-		if (own == null) {
-			return PendingFills.NOT_A_FILL;
-		}
-		if (!fills.withdraw(key, own.registration())) {
-			// Another thread's put took this shared registration (an asynchronous fill): take any, as that put
-			// would have.
-			long tick = fills.consume(key);
-			return (tick != PendingFills.NOT_A_FILL) ? Math.min(tick, own.registration().tick) : own.registration().tick;
-		}
-		return own.registration().tick;
+		return NOT_A_FILL;
 	}
 
-	private void hold(PendingFills fills, Object key, long tick, boolean shared) {
-		synchronized (this) {
-			if (this.closed) {
-				return;
-			}
-			this.held.add(new Held(fills, key, fills.register(key, tick, shared)));
-		}
+	/**
+	 * Return whether this read registered a miss that no put took yet: only then is there a fill to carry to
+	 * the thread that completes an asynchronous result.
+	 * @return whether a fill is pending
+	 */
+	synchronized boolean hasPendingFill() {
+		return !this.misses.isEmpty();
 	}
 
-	private record Held(PendingFills fills, Object key, PendingFills.Registration registration) {
+	private record Miss(NearCache cache, Object key, long stamp) {
 	}
 
 	/**
@@ -118,7 +113,7 @@ final class FillScope {
 	 */
 	static final class Frames {
 
-		private FillScope[] scopes = new FillScope[4];
+		private @Nullable FillScope[] scopes = new FillScope[4];
 
 		private int depth;
 
@@ -127,10 +122,32 @@ final class FillScope {
 		 * @return its level, to pass to {@link #exit}
 		 */
 		int enter() {
+			return push(null);
+		}
+
+		/**
+		 * Enter a span that is no read, such as the body of a {@code @Cacheable} method: its misses register
+		 * nothing, and its puts take no registration of the read around it, so they are writes.
+		 * @return its level, to pass to {@link #exit}
+		 */
+		int enterNoRead() {
+			return push(NO_READ);
+		}
+
+		/**
+		 * Enter a read's scope again, on the thread that completes its asynchronous result.
+		 * @param scope the read's scope
+		 * @return its level, to pass to {@link #exit}
+		 */
+		int reenter(FillScope scope) {
+			return push(scope);
+		}
+
+		private int push(@Nullable FillScope scope) {
 			if (this.depth == this.scopes.length) {
 				this.scopes = Arrays.copyOf(this.scopes, this.depth * 2);
 			}
-			this.scopes[this.depth] = null;
+			this.scopes[this.depth] = scope;
 			return this.depth++;
 		}
 
@@ -140,21 +157,28 @@ final class FillScope {
 		 * @return the scope, or {@code null}
 		 */
 		@Nullable FillScope at(int level) {
-			return this.scopes[level];
+			FillScope scope = this.scopes[level];
+			return (scope != NO_READ) ? scope : null;
+		}
+
+		/**
+		 * Return the scope of the innermost read, if it missed.
+		 * @return the scope, or {@code null}
+		 */
+		@Nullable FillScope current() {
+			FillScope scope = (this.depth > 0) ? this.scopes[this.depth - 1] : null;
+			return (scope != NO_READ) ? scope : null;
 		}
 
 		/**
 		 * Leave a read (and any inner one an exception skipped).
 		 * @param level the level from {@link #enter}
-		 * @return the scope of the read, if it missed
 		 */
-		@Nullable FillScope exit(int level) {
-			FillScope scope = this.scopes[level];
+		void exit(int level) {
 			for (int i = level; i < this.depth; i++) {
 				this.scopes[i] = null;
 			}
 			this.depth = level;
-			return scope;
 		}
 
 		private @Nullable FillScope current(boolean create) {

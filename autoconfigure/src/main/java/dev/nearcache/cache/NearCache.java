@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -27,6 +31,11 @@ import org.springframework.cache.support.SimpleValueWrapper;
  * {@code put} that fills a {@code @Cacheable} miss, and loads through {@code get(key, Callable)} or
  * {@code retrieve(key, Supplier)}. Every local change takes effect before the method returns.
  * <p>
+ * No value older than an invalidation is installed once that invalidation was applied, and no read that starts
+ * after it returns the old value ({@link InvalidationStamps}). Loads never run inside Caffeine: a key's
+ * {@code get(key, Callable)} and {@code retrieve(key, Supplier)} loads are shared through a map of their own, so
+ * that applying an invalidation never waits for an application load.
+ * <p>
  * A hit is a Caffeine {@code getIfPresent}, as in Spring's {@code CaffeineCache}: key canonicalisation and
  * bookkeeping happen only where keys are written or evicted. Caffeine expires entries a fixed time after they
  * were written (the TTL); cached nulls with a shorter {@code null-ttl} carry their own deadline
@@ -44,19 +53,18 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	private final Cache<Object, Object> store;
 
+	private final NearCacheStatsCounter counter = new NearCacheStatsCounter();
+
 	private final CacheKeys keys;
 
-	private final PendingFills pendingFills = new PendingFills();
+	private final InvalidationStamps stamps;
 
-	private final ConcurrentHashMap<Object, CompletableFuture<?>> asyncLoads = new ConcurrentHashMap<>();
+	/** The {@code get(key, Callable)} and {@code retrieve(key, Supplier)} loads in flight, one per key. */
+	private final ConcurrentHashMap<Object, Load> loads = new ConcurrentHashMap<>();
 
 	private final InvalidationPublisher publisher;
 
 	private final NearCacheStatistics statistics = new NearCacheStatistics(this);
-
-	private final InvalidationGenerations generations = new InvalidationGenerations();
-
-	private final LoadsInFlight loadsInFlight = new LoadsInFlight();
 
 	/** The TTL cap while degraded ({@code null} when not); read only where entries are written. */
 	private volatile @Nullable Duration degradedTtl;
@@ -74,20 +82,30 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @param publisher where local invalidations are sent
 	 */
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
-		super(settings.allowNullValues());
-		this.settings = settings;
-		this.keys = new CacheKeys(canonicalizer, settings.broadcast(), this::contains);
-		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
-		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
-		this.store = buildStore(settings);
+		this(settings, canonicalizer, publisher, CacheMaintenance.EXECUTOR);
 	}
 
-	private Cache<Object, Object> buildStore(NearCacheSettings settings) {
+	/**
+	 * Create a near cache whose Caffeine maintenance runs on the given executor (a model checker runs it on the
+	 * calling thread).
+	 */
+	NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			Executor maintenance) {
+		super(settings.allowNullValues());
+		this.settings = settings;
+		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
+		this.stamps = new InvalidationStamps(settings.maximumSize());
+		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
+		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
+		this.store = buildStore(settings, maintenance);
+	}
+
+	private Cache<Object, Object> buildStore(NearCacheSettings settings, Executor maintenance) {
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
 			.maximumSize(settings.maximumSize())
-			.recordStats()
-			.executor(CacheMaintenance.EXECUTOR)
-			.removalListener(this::onRemoval);
+			.recordStats(() -> this.counter)
+			.executor(maintenance)
+			.evictionListener(this::onEviction);
 		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
 			// Nulls outlive values: the one case that needs a per-entry expiry.
 			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
@@ -138,7 +156,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	@Override
 	protected Object toStoreValue(@Nullable Object userValue) {
-		if (userValue != null) {
+		if (userValue != null && !(userValue == NullValue.INSTANCE && isAllowNullValues())) {
 			return new CachedValue(userValue);
 		}
 		if (this.nullsExpireFirst) {
@@ -184,27 +202,26 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		return false;
 	}
 
-	private static boolean isExpiredNull(@Nullable Object storeValue) {
-		return storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired();
+	private static boolean isLive(@Nullable Object storeValue) {
+		return storeValue != null && !(storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired());
 	}
 
-	private void removeExpired(Object key, Object expiredNull) {
-		if (this.store.asMap().remove(key, expiredNull)) {
+	private void removeExpired(Object key, ExpiringNull expiredNull) {
+		String canonical = this.keys.canonicalOrNull(key);
+		boolean indexed = this.keys.indexed(key, canonical);
+		boolean[] removed = new boolean[1];
+		this.store.asMap().computeIfPresent(key, (k, current) -> {
+			if (current != expiredNull) {
+				return current;
+			}
+			removed[0] = true;
+			if (indexed) {
+				this.keys.remove(k, canonical);
+			}
+			return null;
+		});
+		if (removed[0]) {
 			this.statistics.recordExpiredNullRemoved();
-		}
-	}
-
-	/** Caffeine's {@code putIfAbsent}, where a cached null past its null TTL counts as absent. */
-	private @Nullable Object putIfAbsentLive(Object key, Object storeValue) {
-		while (true) {
-			Object existing = this.store.asMap().putIfAbsent(key, storeValue);
-			if (!isExpiredNull(existing)) {
-				return existing;
-			}
-			if (this.store.asMap().replace(key, existing, storeValue)) {
-				this.statistics.recordExpiredNullRemoved();
-				return null;
-			}
 		}
 	}
 
@@ -253,56 +270,101 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			return cached;
 		}
 		if (value == null || expiredOnRead(key, value)) {
-			FillScope.missed(this.pendingFills, key, this.generations.current(), false);
+			missed(key);
 			return null;
 		}
 		return hit(value);
 	}
 
+	/** A read missed: inside a {@code @Cacheable} read, remember the key's stamp for the put that fills it. */
+	private void missed(Object key) {
+		if (FillScope.inRead()) {
+			FillScope.missed(this, key, this.stamps.stamp(stripeKey(key, this.keys.canonicalOrNull(key))));
+		}
+	}
+
+	/**
+	 * Load a missing value, sharing the load with concurrent callers of the same key. A caller joins a load in
+	 * flight only if the key was not invalidated since that load started (it would return a value older than the
+	 * invalidation to a read that began after it); otherwise it starts its own. The load runs outside Caffeine,
+	 * so nothing that applies an invalidation waits for it.
+	 */
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
 		Object value = read(key);
-		if (value == null) {
-			String canonical = this.keys.beforeWrite(key);
-			long tick = this.generations.current();
-			LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
-			try {
-				value = this.store.get(key, (k) -> load(k, valueLoader));
-				while (isExpiredNull(value)) {
-					removeExpired(key, value);
-					value = this.store.get(key, (k) -> load(k, valueLoader));
-				}
-				this.keys.written(key, canonical);
-				// Caffeine makes a key invalidation wait for an in-flight load, but a clear does not.
-				discardIfInvalidatedSince(tick, key, canonical, value);
-			}
-			finally {
-				this.loadsInFlight.end(load);
-			}
+		if (value != null) {
+			return (T) fromStoreValue(value);
 		}
-		return (T) fromStoreValue(value);
+		String canonical = this.keys.beforeWrite(key);
+		Object stripeKey = stripeKey(key, canonical);
+		while (true) {
+			long stamp = this.stamps.stamp(stripeKey);
+			Load running = this.loads.get(key);
+			if (running != null && running.joinableAt(stamp)) {
+				Object loaded = running.awaitValue();
+				if (loaded != Load.FAILED) {
+					return (T) fromStoreValue(loaded);
+				}
+				continue;
+			}
+			Load load = new Load(stamp, Thread.currentThread());
+			if (!claim(key, running, load)) {
+				continue;
+			}
+			Object result;
+			try {
+				Object present = this.store.asMap().get(key);
+				result = isLive(present) ? present : loadAndInstall(key, canonical, stripeKey, stamp, valueLoader);
+			}
+			catch (Throwable ex) {
+				this.loads.remove(key, load);
+				load.fail(ex);
+				throw ex;
+			}
+			this.loads.remove(key, load);
+			load.complete(result);
+			return (T) fromStoreValue(result);
+		}
 	}
 
-	private Object load(Object key, Callable<?> valueLoader) {
+	private boolean claim(Object key, @Nullable Load running, Load load) {
+		return (running != null) ? this.loads.replace(key, running, load) : this.loads.putIfAbsent(key, load) == null;
+	}
+
+	private Object loadAndInstall(Object key, @Nullable String canonical, Object stripeKey, long stamp,
+			Callable<?> valueLoader) {
+		long start = System.nanoTime();
+		Object storeValue;
 		try {
-			return toStoreValue(valueLoader.call());
+			storeValue = toStoreValue(valueLoader.call());
 		}
 		catch (Exception ex) {
+			this.counter.loadFailed(System.nanoTime() - start);
 			throw new ValueRetrievalException(key, valueLoader, ex);
 		}
+		catch (Error ex) {
+			this.counter.loadFailed(System.nanoTime() - start);
+			throw ex;
+		}
+		install(key, canonical, stripeKey, storeValue, stamp, false, System.nanoTime() - start);
+		return storeValue;
 	}
 
 	@Override
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
 		Object value = read(key);
 		if (value == null) {
-			FillScope.missed(this.pendingFills, key, this.generations.current(), true);
+			missed(key);
 			return null;
 		}
 		return CompletableFuture.completedFuture(isAllowNullValues() ? toValueWrapper(value) : fromStoreValue(value));
 	}
 
+	/**
+	 * Load a missing value asynchronously, sharing the load with concurrent callers of the same key under the
+	 * same rule as {@link #get(Object, Callable)}.
+	 */
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
@@ -310,149 +372,184 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		if (value != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(value));
 		}
-		CompletableFuture<T> load = new CompletableFuture<>();
-		CompletableFuture<?> running = this.asyncLoads.putIfAbsent(key, load);
-		if (running != null) {
-			return (CompletableFuture<T>) running;
+		String canonical = this.keys.beforeWrite(key);
+		Object stripeKey = stripeKey(key, canonical);
+		while (true) {
+			long stamp = this.stamps.stamp(stripeKey);
+			Load running = this.loads.get(key);
+			if (running != null && running.joinableAt(stamp)) {
+				return running.userValue(this);
+			}
+			Load load = new Load(stamp, null);
+			if (claim(key, running, load)) {
+				startAsyncLoad(key, canonical, stripeKey, load, valueLoader);
+				return load.userValue(this);
+			}
 		}
+	}
+
+	private <T> void startAsyncLoad(Object key, @Nullable String canonical, Object stripeKey, Load load,
+			Supplier<CompletableFuture<T>> valueLoader) {
+		long start = System.nanoTime();
+		CompletableFuture<T> loading;
 		try {
-			String canonical = this.keys.beforeWrite(key);
-			long tick = this.generations.current();
-			valueLoader.get().whenComplete((loaded, failure) -> {
-				try {
-					if (failure != null) {
-						this.statistics.recordFillFailure();
-					}
-					else if (loaded != null || isAllowNullValues()) {
-						fill(key, canonical, toStoreValue(loaded), tick);
-					}
-				}
-				finally {
-					this.asyncLoads.remove(key, load);
-				}
-				if (failure != null) {
-					load.completeExceptionally(failure);
-				}
-				else {
-					load.complete(loaded);
-				}
-			});
+			loading = valueLoader.get();
 		}
 		catch (RuntimeException ex) {
-			this.asyncLoads.remove(key, load);
-			load.completeExceptionally(ex);
+			this.counter.loadFailed(System.nanoTime() - start);
+			this.loads.remove(key, load);
+			load.fail(ex);
+			return;
 		}
-		return load;
+		loading.whenComplete((loaded, failure) -> {
+			Object storeValue = null;
+			try {
+				if (failure != null) {
+					this.counter.loadFailed(System.nanoTime() - start);
+				}
+				else if (loaded != null || isAllowNullValues()) {
+					storeValue = toStoreValue(loaded);
+					install(key, canonical, stripeKey, storeValue, load.stamp, false, System.nanoTime() - start);
+				}
+			}
+			finally {
+				this.loads.remove(key, load);
+				if (failure != null) {
+					load.fail(failure);
+				}
+				else {
+					load.complete(storeValue);
+				}
+			}
+		});
 	}
 
 	@Override
 	public void put(Object key, @Nullable Object value) {
 		String canonical = this.keys.beforeWrite(key);
 		Object storeValue = toStoreValue(value);
-		long fillTick = FillScope.consumeOwn(this.pendingFills, key);
-		if (fillTick == PendingFills.NOT_A_FILL) {
-			fillTick = this.pendingFills.consume(key);
-		}
-		if (fillTick != PendingFills.NOT_A_FILL) {
-			fill(key, canonical, storeValue, fillTick);
+		long stamp = FillScope.consume(this, key);
+		if (stamp != FillScope.NOT_A_FILL) {
+			install(key, canonical, stripeKey(key, canonical), storeValue, stamp, false, 0);
 			return;
 		}
-		// A write: loads that started before it must not overwrite it with what they read.
-		this.generations.invalidating(stripeKey(key, canonical));
-		this.store.put(key, storeValue);
-		this.keys.written(key, canonical);
-		wrote(key, canonical);
+		write(key, canonical, storeValue, false);
 	}
 
 	@Override
 	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
 		String canonical = this.keys.beforeWrite(key);
 		Object storeValue = toStoreValue(value);
-		long fillTick = FillScope.consumeOwn(this.pendingFills, key);
-		if (fillTick == PendingFills.NOT_A_FILL) {
-			fillTick = this.pendingFills.consume(key);
-		}
-		if (fillTick != PendingFills.NOT_A_FILL) {
-			return fillIfAbsent(key, canonical, storeValue, fillTick);
-		}
-		// A write, as in put(): loads that started before it must not overwrite it with what they read.
-		this.generations.invalidating(stripeKey(key, canonical));
-		Object existing = putIfAbsentLive(key, storeValue);
-		if (existing != null) {
-			return toValueWrapper(existing);
-		}
-		this.keys.written(key, canonical);
-		wrote(key, canonical);
-		return null;
-	}
-
-	/**
-	 * {@link #fill} for {@code putIfAbsent}: the same checks before and after installing, around Caffeine's own
-	 * {@code putIfAbsent} so that an existing value is left alone and returned.
-	 */
-	private @Nullable ValueWrapper fillIfAbsent(Object key, @Nullable String canonical, Object storeValue, long tick) {
-		LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
-		try {
-			if (this.generations.movedSince(tick, stripeKey(key, canonical))) {
-				this.statistics.recordStaleLoadDiscarded();
-				return null;
-			}
-			Object existing = putIfAbsentLive(key, storeValue);
-			if (existing != null) {
-				return toValueWrapper(existing);
-			}
-			this.statistics.recordUncountedFill();
-			this.keys.written(key, canonical);
-			discardIfInvalidatedSince(tick, key, canonical, storeValue);
-			return null;
-		}
-		finally {
-			this.loadsInFlight.end(load);
-		}
+		long stamp = FillScope.consume(this, key);
+		Object existing = (stamp != FillScope.NOT_A_FILL)
+				? install(key, canonical, stripeKey(key, canonical), storeValue, stamp, true, 0)
+				: write(key, canonical, storeValue, true);
+		return (existing != null) ? toValueWrapper(existing) : null;
 	}
 
 	/**
 	 * Install a value loaded after a miss, unless the key was invalidated since the miss: then the value may
-	 * predate the change that caused the invalidation, and is discarded (the caller still gets it).
+	 * predate the change that caused the invalidation, and is discarded (the caller still gets it). The check
+	 * and the install are one Caffeine compute, under the shared install lock (see {@link InvalidationStamps}).
+	 * @return for {@code ifAbsent}, the live entry that was kept instead; otherwise {@code null}
 	 */
-	private void fill(Object key, @Nullable String canonical, Object storeValue, long tick) {
-		Object stripeKey = stripeKey(key, canonical);
-		LoadsInFlight.Load load = this.loadsInFlight.begin(tick);
+	private @Nullable Object install(Object key, @Nullable String canonical, Object stripeKey, Object storeValue,
+			long stamp, boolean ifAbsent, long loadNanos) {
+		boolean indexed = this.keys.indexed(key, canonical);
+		Object[] existing = new Object[1];
+		Object[] replaced = new Object[1];
+		boolean[] installed = new boolean[1];
+		Lock lock = this.stamps.installing();
+		lock.lock();
 		try {
-			boolean[] installed = new boolean[1];
-			boolean[] hadValue = new boolean[1];
-			// Checked and installed under the key's lock: a key invalidation (stamp, then remove) either comes
-			// before the check and is seen, or after the install and removes the value. Caffeine counts the
-			// compute as a load (success if it leaves a value, failure if not).
 			this.store.asMap().compute(key, (k, current) -> {
-				if (this.generations.movedSince(tick, stripeKey)) {
-					hadValue[0] = current != null;
+				if (ifAbsent && isLive(current)) {
+					existing[0] = current;
+					return current;
+				}
+				if (indexed) {
+					this.keys.add(k, canonical);
+				}
+				if (this.stamps.movedSince(stripeKey, stamp)) {
+					if (indexed && current == null) {
+						this.keys.remove(k, canonical);
+					}
 					return current;
 				}
 				installed[0] = true;
+				replaced[0] = current;
 				return storeValue;
 			});
-			if (!installed[0]) {
-				this.statistics.recordDiscardedCompute(hadValue[0]);
-				return;
-			}
-			this.keys.written(key, canonical);
-			discardIfInvalidatedSince(tick, key, canonical, storeValue);
 		}
 		finally {
-			this.loadsInFlight.end(load);
+			lock.unlock();
 		}
+		if (installed[0]) {
+			this.counter.loaded(loadNanos);
+			countExpiredNullReplaced(replaced[0]);
+		}
+		else if (existing[0] == null) {
+			this.statistics.recordStaleLoadDiscarded();
+		}
+		return existing[0];
 	}
 
-	private void discardIfInvalidatedSince(long tick, Object key, @Nullable String canonical, Object storeValue) {
-		if (this.generations.movedSince(tick, stripeKey(key, canonical))
-				&& this.store.asMap().remove(key, storeValue)) {
-			this.statistics.recordStaleLoadDiscarded();
+	/**
+	 * A write: loads that started before it must not overwrite it with what they read, so it moves the key's
+	 * stamp before storing; then the other local keys of the same canonical form are evicted and the
+	 * invalidation is published.
+	 * @return for {@code ifAbsent}, the live entry that was kept instead (nothing written); otherwise {@code null}
+	 */
+	private @Nullable Object write(Object key, @Nullable String canonical, Object storeValue, boolean ifAbsent) {
+		boolean indexed = this.keys.indexed(key, canonical);
+		this.stamps.invalidating(stripeKey(key, canonical));
+		Object[] existing = new Object[1];
+		Object[] replaced = new Object[1];
+		this.store.asMap().compute(key, (k, current) -> {
+			if (ifAbsent && isLive(current)) {
+				existing[0] = current;
+				return current;
+			}
+			if (indexed) {
+				this.keys.add(k, canonical);
+			}
+			replaced[0] = current;
+			return storeValue;
+		});
+		if (existing[0] != null) {
+			return existing[0];
+		}
+		countExpiredNullReplaced(replaced[0]);
+		wrote(key, canonical);
+		return null;
+	}
+
+	/** A cached null past its null TTL that a write or fill replaced: it expired, as far as anyone can tell. */
+	private void countExpiredNullReplaced(@Nullable Object replaced) {
+		if (replaced instanceof ExpiringNull && !isLive(replaced)) {
+			this.statistics.recordExpiredNullRemoved();
 		}
 	}
 
 	private static Object stripeKey(Object key, @Nullable String canonical) {
 		return (canonical != null) ? canonical : key;
+	}
+
+	/**
+	 * Remove one entry, waiting for a compute in progress on its key, and drop it from the reverse index.
+	 * @return whether a live entry was removed
+	 */
+	private boolean removeEntry(Object key, @Nullable String canonical) {
+		if (!this.keys.indexed(key, canonical)) {
+			return isLive(this.store.asMap().remove(key));
+		}
+		Object[] removed = new Object[1];
+		this.store.asMap().compute(key, (k, current) -> {
+			removed[0] = current;
+			this.keys.remove(k, canonical);
+			return null;
+		});
+		return isLive(removed[0]);
 	}
 
 	@Override
@@ -482,12 +579,13 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	private boolean evictLocally(Object key, @Nullable String canonical) {
 		this.statistics.recordLocalInvalidations(1);
-		this.generations.invalidating(stripeKey(key, canonical));
-		Object removed = this.store.asMap().remove(key);
-		boolean present = removed != null && !isExpiredNull(removed);
-		if (canonical != null) {
-			present |= evictCanonical(canonical) > 0;
+		if (canonical == null) {
+			this.stamps.invalidating(key);
+			return removeEntry(key, null);
 		}
+		boolean present = evictCanonical(canonical) > 0;
+		// A key whose form cannot be parsed back and that is not indexed (a local cache's unsupported element).
+		present |= removeEntry(key, canonical);
 		return present;
 	}
 
@@ -516,6 +614,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	/**
 	 * Apply an invalidation received from another instance: evict every entry whose key has one of the forms.
+	 * Waits for no application load: only for an install in progress on one of the keys (microseconds).
 	 * @param canonicalKeys the canonical key forms
 	 * @return how many entries were evicted
 	 */
@@ -528,11 +627,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		return evicted;
 	}
 
+	/** Move the form's stamp, then remove every entry the cache may hold under it. */
 	private int evictCanonical(String canonicalKey) {
-		this.generations.invalidating(canonicalKey);
+		this.stamps.invalidating(canonicalKey);
 		int evicted = 0;
 		for (Object candidate : this.keys.candidates(canonicalKey)) {
-			if (this.store.asMap().remove(candidate) != null) {
+			if (removeEntry(candidate, canonicalKey)) {
 				evicted++;
 			}
 		}
@@ -540,15 +640,16 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Remove every entry on this instance only.
+	 * Remove every entry on this instance only. Waits for no application load: only for installs in progress.
 	 * @return whether the cache held any entry
 	 */
 	public boolean clearLocally() {
 		this.statistics.recordClear();
-		long tick = this.generations.clearing();
-		boolean notEmpty = !this.store.asMap().isEmpty();
-		this.store.invalidateAll();
-		this.loadsInFlight.awaitStartedBefore(tick);
+		this.stamps.clearing();
+		boolean notEmpty = false;
+		for (Object key : this.store.asMap().keySet()) {
+			notEmpty |= removeEntry(key, this.keys.canonicalOrNull(key));
+		}
 		return notEmpty;
 	}
 
@@ -573,7 +674,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		// The entity behind the key changed: entries for the same entity under another key type are stale too.
 		for (Object candidate : this.keys.candidates(canonical)) {
 			if (!candidate.equals(key)) {
-				this.store.invalidate(candidate);
+				removeEntry(candidate, canonical);
 			}
 		}
 		this.statistics.recordLocalInvalidations(1);
@@ -588,19 +689,69 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		return this.statistics;
 	}
 
-	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
+	/** Caffeine evicted an entry (size, expiry): called under the key's lock, so the index stays exact. */
+	private void onEviction(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
 		this.statistics.recordRemoval(cause);
-		if (key != null && cause != RemovalCause.REPLACED) {
-			this.keys.removed(key);
+		if (key != null) {
+			this.keys.evicted(key);
 		}
 	}
 
-	private boolean contains(Object key) {
-		return this.store.asMap().containsKey(key);
+	int loadsInFlight() {
+		return this.loads.size();
 	}
 
-	int pendingFillCount() {
-		return this.pendingFills.size();
+	/**
+	 * One {@code get(key, Callable)} or {@code retrieve(key, Supplier)} load in flight, shared with the callers
+	 * that may join it.
+	 */
+	private static final class Load {
+
+		/** What {@link #awaitValue} returns for a load that failed: the waiting caller loads itself. */
+		static final Object FAILED = new Object();
+
+		final long stamp;
+
+		private final @Nullable Thread thread;
+
+		private final CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
+
+		Load(long stamp, @Nullable Thread thread) {
+			this.stamp = stamp;
+			this.thread = thread;
+		}
+
+		/**
+		 * A caller that took {@code stamp} may join: the key was not invalidated since this load started, and
+		 * the load is not the caller's own (a loader reading its own key loads again instead of waiting on itself).
+		 */
+		boolean joinableAt(long stamp) {
+			return this.stamp == stamp && this.thread != Thread.currentThread();
+		}
+
+		void complete(@Nullable Object storeValue) {
+			this.result.complete(storeValue);
+		}
+
+		void fail(Throwable failure) {
+			this.result.completeExceptionally(failure);
+		}
+
+		/** Wait for the store value; {@link #FAILED} if the load failed. */
+		@Nullable Object awaitValue() {
+			try {
+				return this.result.join();
+			}
+			catch (CompletionException | CancellationException ex) {
+				return FAILED;
+			}
+		}
+
+		@SuppressWarnings("unchecked")
+		<T> CompletableFuture<T> userValue(NearCache cache) {
+			return this.result.thenApply((storeValue) -> (T) cache.fromStoreValue(storeValue));
+		}
+
 	}
 
 }

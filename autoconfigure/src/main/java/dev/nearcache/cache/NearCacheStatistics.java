@@ -14,14 +14,6 @@ public final class NearCacheStatistics {
 
 	private final NearCache cache;
 
-	private final LongAdder uncountedFills = new LongAdder();
-
-	private final LongAdder discardedWithValue = new LongAdder();
-
-	private final LongAdder discardedWithoutValue = new LongAdder();
-
-	private final LongAdder fillFailures = new LongAdder();
-
 	private final LongAdder localInvalidations = new LongAdder();
 
 	private final LongAdder remoteInvalidations = new LongAdder();
@@ -40,7 +32,7 @@ public final class NearCacheStatistics {
 		this.cache = cache;
 	}
 
-	/** @return Caffeine's statistics: hits, misses, {@code get(key, Callable)} loads and evictions */
+	/** @return Caffeine's statistics: hits, misses and evictions as Caffeine counts them, loads as the cache does */
 	public CacheStats caffeineStats() {
 		return this.cache.getNativeCache().stats();
 	}
@@ -69,13 +61,12 @@ public final class NearCacheStatistics {
 
 	/** @return values loaded into the cache: {@code get(key, Callable)} loads, async loads and fills after a miss */
 	public long loads() {
-		// Fills install through Caffeine's compute, which Caffeine counts as a load; discarded ones are not loads.
-		return caffeineStats().loadSuccessCount() - this.discardedWithValue.sum() + this.uncountedFills.sum();
+		return caffeineStats().loadSuccessCount();
 	}
 
 	/** @return loads that failed */
 	public long loadFailures() {
-		return caffeineStats().loadFailureCount() - this.discardedWithoutValue.sum() + this.fillFailures.sum();
+		return caffeineStats().loadFailureCount();
 	}
 
 	/** @return keys invalidated by this instance (evict, write, programmatic) */
@@ -106,21 +97,6 @@ public final class NearCacheStatistics {
 	/** @return entries that expired (TTL or null TTL) */
 	public long expiryEvictions() {
 		return this.expiryEvictions.sum();
-	}
-
-	/** A fill Caffeine did not see as a load ({@code putIfAbsent}). */
-	void recordUncountedFill() {
-		this.uncountedFills.increment();
-	}
-
-	/** A fill whose compute left the entry as it was, because its key had been invalidated since the miss. */
-	void recordDiscardedCompute(boolean hadValue) {
-		(hadValue ? this.discardedWithValue : this.discardedWithoutValue).increment();
-		this.staleLoadsDiscarded.increment();
-	}
-
-	void recordFillFailure() {
-		this.fillFailures.increment();
 	}
 
 	void recordLocalInvalidations(int keys) {

@@ -1,10 +1,17 @@
 package dev.nearcache.cache;
 
+import java.util.function.Function;
+
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 /**
- * Reactor-specific part of {@link CacheFillAdvisor}, loaded only when Reactor is on the classpath.
+ * Reactor-specific part of {@link FillCompletionAdvisor}, loaded only when Reactor is on the classpath.
  */
 final class ReactiveResults {
 
@@ -15,11 +22,78 @@ final class ReactiveResults {
 		return result instanceof Mono<?> || result instanceof Flux<?>;
 	}
 
-	static Object onTermination(Object result, Runnable action) {
+	/**
+	 * Deliver every signal of a {@code Mono} or {@code Flux} with a read's scope re-entered, so that the put
+	 * Spring makes from {@code onNext} (a {@code Mono}) or {@code onComplete} (a collected {@code Flux}) fills
+	 * that read's miss.
+	 */
+	@SuppressWarnings("unchecked")
+	static Object signalWithin(FillScope scope, Object result) {
+		Function<? super Publisher<Object>, ? extends Publisher<Object>> lift = Operators
+			.<Object, Object>lift((scannable, actual) -> new ScopedSubscriber<>(actual, scope));
 		if (result instanceof Mono<?> mono) {
-			return mono.doFinally((signal) -> action.run());
+			return Mono.from(lift.apply((Mono<Object>) mono));
 		}
-		return ((Flux<?>) result).doFinally((signal) -> action.run());
+		return Flux.from(lift.apply((Flux<Object>) result));
+	}
+
+	private static final class ScopedSubscriber<T> implements CoreSubscriber<T> {
+
+		private final CoreSubscriber<? super T> actual;
+
+		private final FillScope scope;
+
+		ScopedSubscriber(CoreSubscriber<? super T> actual, FillScope scope) {
+			this.actual = actual;
+			this.scope = scope;
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			this.actual.onSubscribe(subscription);
+		}
+
+		@Override
+		public void onNext(T value) {
+			FillScope.Frames frames = FillScope.frames();
+			int level = frames.reenter(this.scope);
+			try {
+				this.actual.onNext(value);
+			}
+			finally {
+				frames.exit(level);
+			}
+		}
+
+		@Override
+		public void onError(Throwable failure) {
+			FillScope.Frames frames = FillScope.frames();
+			int level = frames.reenter(this.scope);
+			try {
+				this.actual.onError(failure);
+			}
+			finally {
+				frames.exit(level);
+			}
+		}
+
+		@Override
+		public void onComplete() {
+			FillScope.Frames frames = FillScope.frames();
+			int level = frames.reenter(this.scope);
+			try {
+				this.actual.onComplete();
+			}
+			finally {
+				frames.exit(level);
+			}
+		}
+
 	}
 
 }

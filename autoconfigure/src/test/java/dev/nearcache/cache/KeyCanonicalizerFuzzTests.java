@@ -93,14 +93,14 @@ class KeyCanonicalizerFuzzTests {
 	}
 
 	private static CacheKeys cacheKeys(KeyCanonicalizer canonicalizer) {
-		CacheKeys keys = new CacheKeys(canonicalizer, true, (key) -> true);
+		CacheKeys keys = new CacheKeys(canonicalizer, true);
 		for (Object key : List.of("a", 1L, 1, (short) 1, (byte) 1, BigInteger.ONE, UUID.randomUUID(), true, 'c',
 				Thread.State.NEW)) {
 			keys.beforeWrite(key);
 		}
 		Set.of(new SimpleKey("42", "eu"), new SimpleKey(42L, null)).forEach((key) -> {
 			String canonical = keys.beforeWrite(key);
-			keys.written(key, canonical);
+			keys.add(key, canonical);
 		});
 		return keys;
 	}
