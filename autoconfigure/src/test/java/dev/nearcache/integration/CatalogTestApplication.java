@@ -87,6 +87,22 @@ class CatalogTestApplication {
 			return readThenPause(id);
 		}
 
+		@Cacheable("slowAsync")
+		public CompletableFuture<String> findSlowlyAsync(Long id) {
+			return CompletableFuture.supplyAsync(() -> readThenPause(id));
+		}
+
+		@Cacheable(cacheNames = "slowAsyncSync", sync = true)
+		public CompletableFuture<String> findSlowlyAsyncSync(Long id) {
+			return CompletableFuture.supplyAsync(() -> readThenPause(id));
+		}
+
+		@Cacheable("slowMono")
+		public reactor.core.publisher.Mono<String> findSlowlyMono(Long id) {
+			return reactor.core.publisher.Mono.fromCallable(() -> readThenPause(id))
+				.subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic());
+		}
+
 		private static String readThenPause(Long id) {
 			String value = database.get(id);
 			java.util.concurrent.locks.LockSupport.parkNanos(
