@@ -11,8 +11,9 @@ import org.springframework.cache.interceptor.SimpleKey;
  * key of every multi-argument {@code @Cacheable} method. Without this hint the field cannot be read there, and
  * every such key would be refused as unsupported.
  * <p>
- * Types named in {@code nearcache.keys.to-string-types} are loaded by name, but they are the application's: only
- * the application can register them (see docs/configuration.md, "Ahead-of-time processing and native images").
+ * Types named in {@code nearcache.keys.to-string-types} are loaded by name too; they are registered from the
+ * configuration the build sees ({@code dev.nearcache.autoconfigure.ToStringKeyTypesAotProcessor}), and those named
+ * only at run time by the application (docs/aot.md).
  */
 class CacheKeyRuntimeHints implements RuntimeHintsRegistrar {
 

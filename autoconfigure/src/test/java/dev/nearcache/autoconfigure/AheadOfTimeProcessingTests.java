@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Runs Spring's ahead-of-time processing over an application that uses nearcache, as {@code spring-boot:process-aot}
- * does, and checks that the hints a native image needs come out of it: nearcache's own registrars (found through
- * {@code META-INF/spring/aot.factories}), the application's {@code @CacheInvalidate} methods and the actuator
- * endpoint's responses. The sample's build starts the processed application with {@code -Dspring.aot.enabled=true}
+ * does, and checks that the hints a native image needs come out of it: nearcache's own registrars and processors
+ * (found through {@code META-INF/spring/aot.factories}), the configured to-string key types, the application's
+ * {@code @CacheInvalidate} methods and the actuator endpoint's responses. The sample's build starts the processed application with {@code -Dspring.aot.enabled=true}
  * (CatalogAotIT).
  */
 class AheadOfTimeProcessingTests {
@@ -41,6 +41,7 @@ class AheadOfTimeProcessingTests {
 		assertThat(RuntimeHintsPredicates.reflection().onFieldAccess(SimpleKey.class, "params")).accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(InvalidationRootObject.class, "getArgs"))
 			.accepts(hints);
+		assertThat(RuntimeHintsPredicates.reflection().onType(ProductKey.class)).accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection()
 			.onMethodInvocation(ProductWrites.class.getDeclaredMethod("rename", long.class, String.class)))
 			.accepts(hints);
@@ -56,6 +57,7 @@ class AheadOfTimeProcessingTests {
 	private static RuntimeHints processAheadOfTime() {
 		try (AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
 			TestPropertyValues.of("nearcache.invalidation.enabled=false",
+					"nearcache.keys.to-string-types=" + ProductKey.class.getName(),
 					"management.endpoints.web.exposure.include=nearcache")
 				.applyTo(context);
 			context.register(NearCacheApplication.class);
@@ -76,6 +78,10 @@ class AheadOfTimeProcessingTests {
 		ProductWrites productWrites() {
 			return new ProductWrites();
 		}
+
+	}
+
+	record ProductKey(long id, String region) {
 
 	}
 
