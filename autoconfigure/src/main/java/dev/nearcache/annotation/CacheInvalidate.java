@@ -8,6 +8,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.springframework.aot.hint.annotation.Reflective;
 import org.springframework.core.annotation.AliasFor;
 
 /**
@@ -35,6 +36,9 @@ import org.springframework.core.annotation.AliasFor;
  * Repeatable; usable on interface and class methods, on classes and interfaces (then it applies to every public
  * method, as Spring's cache annotations do), and as a meta-annotation. Applied through a Spring AOP proxy: like
  * every proxy-based annotation, a call from within the same object (self-invocation) is not intercepted.
+ * <p>
+ * {@link Reflective @Reflective}, as {@code @Cacheable} is: ahead-of-time processing registers the annotated
+ * methods of beans for reflection, so that a native image still sees their parameter names ({@code #id}).
  *
  * @see CacheInvalidations
  */
@@ -43,6 +47,7 @@ import org.springframework.core.annotation.AliasFor;
 @Inherited
 @Documented
 @Repeatable(CacheInvalidations.class)
+@Reflective
 public @interface CacheInvalidate {
 
 	/**

@@ -29,7 +29,8 @@ import org.springframework.util.ReflectionUtils;
  */
 public final class KeyCanonicalizer {
 
-	private static final @Nullable Field SIMPLE_KEY_PARAMS = simpleKeyParams();
+	/** {@link SimpleKey}'s elements, read reflectively (hinted for native images by {@link CacheKeyRuntimeHints}). */
+	static final @Nullable Field SIMPLE_KEY_PARAMS = simpleKeyParams();
 
 	private final List<CacheKeyConverter<?>> converters;
 
