@@ -32,6 +32,8 @@ import org.springframework.test.util.ReflectionTestUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Differential tests: seeded random sequences of every operation of Spring's
@@ -67,6 +69,8 @@ class NearCacheDifferentialTests {
 	private static final int STEPS = 60;
 
 	private static final String NAME = "diff";
+
+	private static final Duration DEADLINE = Duration.ofSeconds(5);
 
 	/** Caffeine logs every failed asynchronous load of the oracle at WARNING: the failures are the test's own. */
 	private static final java.util.logging.Logger ASYNC_LOAD_LOGGER = quiet(
@@ -159,6 +163,44 @@ class NearCacheDifferentialTests {
 		assertThat(cache.get(1L, Object.class)).isNull();
 		assertThat(cache.retrieve(1L)).isCompletedWithValueMatching((wrapper) -> ((ValueWrapper) wrapper).get() == null);
 		assertThat(cache.putIfAbsent(1L, "other")).isNotNull().extracting(ValueWrapper::get).isNull();
+	}
+
+	@Test
+	void supplierThatThrowsAnErrorLeavesNoLoadToWaitFor() {
+		// Spring's CaffeineCache lets the Error through and keeps nothing; a load left in flight would make every
+		// later reader of the key wait forever.
+		NearCache cache = sameThreadCache();
+		assertThatThrownBy(() -> cache.retrieve(1L, () -> {
+			throw new AssertionError("supplier failed");
+		})).isInstanceOf(AssertionError.class);
+		assertThat(cache.loadsInFlight()).isZero();
+		assertTimeoutPreemptively(DEADLINE, () -> assertThat(cache.get(1L, () -> "loaded")).isEqualTo("loaded"));
+	}
+
+	@Test
+	void supplierThatReturnsNoFutureLeavesNoLoadToWaitFor() {
+		NearCache cache = sameThreadCache();
+		CompletableFuture<?> result = assertTimeoutPreemptively(DEADLINE, () -> cache.retrieve(1L, () -> null));
+		assertThat(result).isCompletedExceptionally();
+		assertThat(cache.loadsInFlight()).isZero();
+		assertTimeoutPreemptively(DEADLINE, () -> assertThat(cache.get(1L, () -> "loaded")).isEqualTo("loaded"));
+	}
+
+	@Test
+	void supplierThatReadsItsOwnKeyLoadsAgainInsteadOfWaitingForItself() {
+		// An async @Cacheable method calling a sync @Cacheable method of the same cache and key: Spring's
+		// CaffeineCache fails with "Recursive update"; waiting for the load that is calling would never end.
+		NearCache cache = sameThreadCache();
+		CompletableFuture<Object> result = assertTimeoutPreemptively(DEADLINE, () -> cache.retrieve(1L,
+				() -> CompletableFuture.completedFuture(cache.get(1L, () -> "inner"))));
+		assertThat(result).isCompletedWithValue("inner");
+		assertThat(cache.get(1L, String.class)).isEqualTo("inner");
+		assertThat(cache.loadsInFlight()).isZero();
+	}
+
+	private static NearCache sameThreadCache() {
+		return new NearCache(Config.NULLS_LIVE_AS_LONG_AS_VALUES.settings(), new KeyCanonicalizer(),
+				InvalidationPublisher.NONE, Runnable::run);
 	}
 
 	private static java.util.logging.Logger quiet(String name) {
