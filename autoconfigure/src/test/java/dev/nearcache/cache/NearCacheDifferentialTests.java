@@ -56,8 +56,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * misses and {@code putIfAbsent} stores (the oracle never holds an incomplete future: the model keeps those loads
  * itself); {@code get(key, Callable)} joins an in-flight load only if its key was not invalidated since the load
  * started (a joinable asynchronous load is completed first, since this test is single-threaded); a loader that reads
- * its own key loads again instead of failing with "Recursive update"; a {@code retrieve(key, Supplier)} whose
- * supplier throws returns a failed future instead of throwing.
+ * its own key loads again instead of failing with "Recursive update"; with nulls not allowed,
+ * {@code putIfAbsent(key, null)} is refused even when the key is present (as by Spring's {@code ConcurrentMapCache}).
  * <p>
  * A failure names its configuration and seed; replay one sequence with
  * {@code -Dnearcache.differential.seed=<seed>}.
@@ -178,10 +178,24 @@ class NearCacheDifferentialTests {
 	}
 
 	@Test
+	void supplierThatThrowsThrowsToTheCaller() {
+		// As from Spring's caches: Spring's cache interceptor unwraps the exception of a sync = true async method
+		// there; a failed future instead is taken for a cache error (and, with a lenient CacheErrorHandler, the
+		// method is called again).
+		NearCache cache = sameThreadCache();
+		assertThatThrownBy(() -> cache.retrieve(1L, () -> {
+			throw new UncheckedFailure("supplier failed");
+		})).isInstanceOf(UncheckedFailure.class);
+		assertThat(cache.loadsInFlight()).isZero();
+		assertThat(cache.retrieve(1L, () -> CompletableFuture.completedFuture("loaded"))).isCompletedWithValue("loaded");
+	}
+
+	@Test
 	void supplierThatReturnsNoFutureLeavesNoLoadToWaitFor() {
 		NearCache cache = sameThreadCache();
-		CompletableFuture<?> result = assertTimeoutPreemptively(DEADLINE, () -> cache.retrieve(1L, () -> null));
-		assertThat(result).isCompletedExceptionally();
+		assertTimeoutPreemptively(DEADLINE, () -> assertThatThrownBy(() -> cache.retrieve(1L, () -> null))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("returned null instead of a CompletableFuture"));
 		assertThat(cache.loadsInFlight()).isZero();
 		assertTimeoutPreemptively(DEADLINE, () -> assertThat(cache.get(1L, () -> "loaded")).isEqualTo("loaded"));
 	}
@@ -293,6 +307,24 @@ class NearCacheDifferentialTests {
 
 	}
 
+	/** A loader's failure; without a stack trace, which would cost most of a step's time. */
+	static final class CheckedFailure extends Exception {
+
+		CheckedFailure(String message) {
+			super(message, null, false, false);
+		}
+
+	}
+
+	/** A loader's or supplier's unchecked failure; without a stack trace. */
+	static final class UncheckedFailure extends RuntimeException {
+
+		UncheckedFailure(String message) {
+			super(message, null, false, false);
+		}
+
+	}
+
 	record Wrapped(@Nullable Object value) {
 	}
 
@@ -390,6 +422,10 @@ class NearCacheDifferentialTests {
 
 		private final NearCache cache;
 
+		private final CacheKeys keys;
+
+		private final Map<String, Set<Object>> reverseIndex;
+
 		/** The oracle: holds completed values only; the model applies the documented rules to it. */
 		private final CaffeineCache oracle;
 
@@ -408,6 +444,7 @@ class NearCacheDifferentialTests {
 
 		private int depth;
 
+		@SuppressWarnings("unchecked")
 		Sequence(Config config, long seed) {
 			this.config = config;
 			this.random = new Random(seed);
@@ -415,6 +452,8 @@ class NearCacheDifferentialTests {
 			this.cache = new NearCache(config.settings(), new KeyCanonicalizer(), this.publisher, sameThread);
 			this.oracle = new CaffeineCache(NAME, Caffeine.newBuilder().executor(sameThread).buildAsync(),
 					config.allowNullValues);
+			this.keys = (CacheKeys) ReflectionTestUtils.getField(this.cache, "keys");
+			this.reverseIndex = (Map<String, Set<Object>>) ReflectionTestUtils.getField(this.keys, "reverseIndex");
 		}
 
 		void run() {
@@ -506,8 +545,8 @@ class NearCacheDifferentialTests {
 				complete(joinable, "value");
 			}
 			String value = nextValue();
-			Exception failure = (kind == LoaderKind.THROWS_UNCHECKED) ? new IllegalStateException("unchecked " + value)
-					: new Exception("checked " + value);
+			Exception failure = (kind == LoaderKind.THROWS_UNCHECKED) ? new UncheckedFailure("unchecked " + value)
+					: new CheckedFailure("checked " + value);
 			log("get(%s, loader %s -> %s)", key, kind, value);
 			boolean hit = this.oracle.get(key) != null;
 			long stamp = stamp(key);
@@ -578,7 +617,7 @@ class NearCacheDifferentialTests {
 
 		private void retrieveLoading(Object key, SupplierKind kind) {
 			String value = nextValue();
-			RuntimeException failure = new IllegalStateException("async " + value);
+			RuntimeException failure = new UncheckedFailure("async " + value);
 			log("retrieve(%s, supplier %s -> %s)", key, kind, value);
 			String what = "retrieve(" + key + ", supplier)";
 			boolean[] called = new boolean[1];
@@ -620,8 +659,7 @@ class NearCacheDifferentialTests {
 			assertThat(called[0]).as(what + " called the supplier on a miss").isTrue();
 			this.inFlight.remove(key);
 			CaffeineCache scratch = scratch();
-			Outcome expected = (kind == SupplierKind.THROWS) ? Outcome.value(CompletableFuture.failedFuture(failure))
-					: Outcome.of(() -> scratch.retrieve(key, supplier));
+			Outcome expected = Outcome.of(() -> scratch.retrieve(key, supplier));
 			assertSameOutcome(what, actual, expected);
 			Object stored = scratch.getNativeCache().getIfPresent(key);
 			if (stored != null) {
@@ -633,7 +671,7 @@ class NearCacheDifferentialTests {
 		/** Complete an asynchronous load with a value, null or a failure. */
 		private void complete(AsyncLoad load, String how) {
 			String value = nextValue();
-			RuntimeException failure = new IllegalStateException("async " + value);
+			RuntimeException failure = new UncheckedFailure("async " + value);
 			log("complete %s with %s", load, how.equals("value") ? value : how);
 			this.pending.remove(load);
 			Outcome expected;
@@ -808,10 +846,9 @@ class NearCacheDifferentialTests {
 			assertThat(this.publisher.events()).as("published").isEqualTo(this.published);
 			assertThat(this.cache.loadsInFlight()).as("loads in flight").isEqualTo(this.inFlight.size());
 			// The reverse index is exact: every key held is found from its form, and only keys held are indexed.
-			CacheKeys keys = (CacheKeys) ReflectionTestUtils.getField(this.cache, "keys");
 			Map<Object, Object> store = this.cache.getNativeCache().asMap();
 			for (Object key : store.keySet()) {
-				assertThat(keys.candidates(form(key))).as("candidates of " + form(key)).contains(key);
+				assertThat(this.keys.candidates(form(key))).as("candidates of " + form(key)).contains(key);
 			}
 			reverseIndex().forEach((form, indexed) -> {
 				for (Object key : indexed) {
@@ -821,10 +858,8 @@ class NearCacheDifferentialTests {
 			});
 		}
 
-		@SuppressWarnings("unchecked")
 		private Map<String, Set<Object>> reverseIndex() {
-			CacheKeys keys = (CacheKeys) ReflectionTestUtils.getField(this.cache, "keys");
-			return (Map<String, Set<Object>>) ReflectionTestUtils.getField(keys, "reverseIndex");
+			return this.reverseIndex;
 		}
 
 		/** What a read of each key returns, without side effects; absent keys are left out. */
