@@ -363,7 +363,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	/**
 	 * Load a missing value asynchronously, sharing the load with concurrent callers of the same key under the
-	 * same rule as {@link #get(Object, Callable)}.
+	 * same rule as {@link #get(Object, Callable)}. A supplier that throws, or returns no future, throws here, as
+	 * with Spring's caches; callers that joined its load see it fail.
 	 */
 	@Override
 	@SuppressWarnings("unchecked")
@@ -401,9 +402,14 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		catch (Throwable ex) {
 			// Nothing will complete this load: fail it for the callers that joined it, and let the next one load.
+			// The caller gets the exception itself, as from Spring's caches: Spring's cache interceptor unwraps it
+			// there, and would take a failed future for a cache error (and call the method again).
 			this.counter.loadFailed(System.nanoTime() - start);
 			this.loads.remove(key, load);
 			load.fail(ex);
+			if (ex instanceof RuntimeException runtime) {
+				throw runtime;
+			}
 			if (ex instanceof Error error) {
 				throw error;
 			}
