@@ -76,7 +76,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class NearCacheDifferentialTests {
 
-	private static final int SEEDS = Integer.getInteger("nearcache.differential.seeds", 250);
+	private static final int SEEDS = Integer.getInteger("nearcache.differential.seeds", 200);
 
 	private static final int STEPS = 60;
 
@@ -580,7 +580,7 @@ class NearCacheDifferentialTests {
 		/** One random operation; inside a loader ({@code excluded} is the key loading) on other keys only. */
 		private void step(@Nullable Object excluded) {
 			Object key = anyKeyBut(excluded);
-			int dice = this.random.nextInt(100);
+			int dice = this.random.nextInt(103);
 			if (dice < 8) {
 				get(key);
 			}
@@ -616,6 +616,12 @@ class NearCacheDifferentialTests {
 			}
 			else if (dice < 85) {
 				clear(this.random.nextBoolean());
+			}
+			else if (dice < 93) {
+				fill(key);
+			}
+			else if (dice < 95) {
+				evictLocally(key, this.random.nextBoolean());
 			}
 			else {
 				List<String> forms = new ArrayList<>();
@@ -805,6 +811,68 @@ class NearCacheDifferentialTests {
 			for (CompletableFuture<?> waiter : load.waiters) {
 				assertSameOutcome("future of " + load, Outcome.value(waiter), expected);
 			}
+			settle();
+		}
+
+		/**
+		 * A {@code @Cacheable} read as nearcache's advisors frame it: a miss, the method body (whose cache calls
+		 * are no fill), and the put of its result, which fills the miss: installed only if the key was not
+		 * invalidated since the miss, evicts no other key of the form, publishes nothing.
+		 */
+		private void fill(Object key) {
+			@Nullable Object value = anyValue();
+			log("fill(%s, %s)", key, value);
+			FillScope.Frames frames = FillScope.frames();
+			int read = frames.enter();
+			try {
+				Outcome hit = Outcome.of(() -> this.cache.get(key));
+				assertSameOutcome("fill: get(" + key + ")", hit, Outcome.of(() -> this.oracle.get(key)));
+				if (hit.value() != null) {
+					return;
+				}
+				long stamp = stamp(key);
+				if (this.depth == 0) {
+					int body = frames.enterNoRead();
+					this.depth++;
+					try {
+						for (int i = this.random.nextInt(3) - 1; i >= 0; i--) {
+							step(null);
+						}
+					}
+					finally {
+						this.depth--;
+						frames.exit(body);
+					}
+				}
+				Outcome actual = Outcome.of(() -> {
+					this.cache.put(key, value);
+					return null;
+				});
+				Outcome expected = Outcome.of(() -> {
+					scratch().put(key, value);
+					return null;
+				});
+				assertSameOutcome("fill: put(" + key + ")", actual, expected);
+				if (expected.thrown() == null && stamp(key) == stamp) {
+					this.oracle.put(key, value);
+				}
+				else if (expected.thrown() == null) {
+					log("  not installed: %s was invalidated since the miss", key);
+				}
+				settle();
+			}
+			finally {
+				frames.exit(read);
+			}
+		}
+
+		/** NearCache's own local evictions: as {@code evict}, but nothing is published. */
+		private void evictLocally(Object key, boolean byForm) {
+			log(byForm ? "evictCanonicalLocally(%s)" : "evictLocally(%s)", byForm ? form(key) : key);
+			Outcome actual = Outcome.of(() -> byForm ? this.cache.evictCanonicalLocally(form(key))
+					: this.cache.evictLocally(key));
+			int evicted = evictForm(form(key));
+			assertSameOutcome("evictLocally(" + key + ")", actual, Outcome.value(byForm ? evicted : evicted > 0));
 			settle();
 		}
 
