@@ -403,7 +403,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		catch (Throwable ex) {
 			// Nothing will complete this load: fail it for the callers that joined it, and let the next one load.
 			// The caller gets the exception itself, as from Spring's caches: Spring's cache interceptor unwraps it
-			// there, and would take a failed future for a cache error (and call the method again).
+			// there, but takes a failed future for a cache error and hands on its own wrapper of the exception.
 			this.counter.loadFailed(System.nanoTime() - start);
 			this.loads.remove(key, load);
 			load.fail(ex);

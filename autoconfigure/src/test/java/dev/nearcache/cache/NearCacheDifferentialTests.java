@@ -58,10 +58,13 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * canonical form ({@code 1L}, {@code 1}, {@code "1"}; {@code SimpleKey(1L,"a")}, {@code SimpleKey(1,"a")},
  * {@code "[\"1\",\"a\"]"}; {@code SimpleKey.EMPTY}, {@code "[]"}); {@code evictIfPresent} answers whether any of
  * them was present; both publish the form, a {@code clear} publishes a clear, loads publish nothing;</li>
- * <li>a remote invalidation evicts every key of each form and counts them;</li>
- * <li>a load ({@code get(key, Callable)}, {@code retrieve(key, Supplier)}) whose key's form was invalidated or
- * written (including by a {@code putIfAbsent} that kept the present value) or whose cache was cleared while it
- * loaded returns its value but does not install it;</li>
+ * <li>a remote invalidation, {@code evictLocally} and {@code evictCanonicalLocally} evict every key of the form,
+ * and publish nothing;</li>
+ * <li>the {@code put} that fills a {@code @Cacheable} miss (framed as nearcache's advisors frame it) evicts no other
+ * key of the form and publishes nothing;</li>
+ * <li>a load ({@code get(key, Callable)}, {@code retrieve(key, Supplier)}, a fill) whose key's form was
+ * invalidated or written (including by a {@code putIfAbsent} that kept the present value) or whose cache was
+ * cleared while it loaded returns its value but does not install it;</li>
  * <li>a cached null past its null TTL reads as a miss; {@code put(key, NullValue.INSTANCE)} reads back as null.</li>
  * </ul>
  * Deliberate differences from {@code CaffeineCache}: while an asynchronous load is in flight, {@code retrieve(key)}
@@ -192,7 +195,8 @@ class NearCacheDifferentialTests {
 		cache.put(1L, NullValue.INSTANCE);
 		assertThat(cache.get(1L)).isNotNull().extracting(ValueWrapper::get).isNull();
 		assertThat(cache.get(1L, Object.class)).isNull();
-		assertThat(cache.retrieve(1L)).isCompletedWithValueMatching((wrapper) -> ((ValueWrapper) wrapper).get() == null);
+		assertThat(cache.retrieve(1L))
+			.isCompletedWithValueMatching((wrapper) -> ((ValueWrapper) wrapper).get() == null);
 		assertThat(cache.putIfAbsent(1L, "other")).isNotNull().extracting(ValueWrapper::get).isNull();
 	}
 
@@ -211,14 +215,14 @@ class NearCacheDifferentialTests {
 	@Test
 	void supplierThatThrowsThrowsToTheCaller() {
 		// As from Spring's caches: Spring's cache interceptor unwraps the exception of a sync = true async method
-		// there; a failed future instead is taken for a cache error (and, with a lenient CacheErrorHandler, the
-		// method is called again).
+		// there, and takes a failed future for a cache error.
 		NearCache cache = sameThreadCache();
 		assertThatThrownBy(() -> cache.retrieve(1L, () -> {
 			throw new UncheckedFailure("supplier failed");
 		})).isInstanceOf(UncheckedFailure.class);
 		assertThat(cache.loadsInFlight()).isZero();
-		assertThat(cache.retrieve(1L, () -> CompletableFuture.completedFuture("loaded"))).isCompletedWithValue("loaded");
+		assertThat(cache.retrieve(1L, () -> CompletableFuture.completedFuture("loaded")))
+			.isCompletedWithValue("loaded");
 	}
 
 	@ParameterizedTest
@@ -226,8 +230,9 @@ class NearCacheDifferentialTests {
 	void syncAsyncMethodThatThrowsBehavesAsWithCaffeineCacheThroughSpringsInterceptor(boolean lenientErrorHandler) {
 		// A failed future from retrieve(key, Supplier) was taken for a cache error by Spring's interceptor: the
 		// caller got a failed future holding Spring's ThrowableWrapper instead of the method's exception.
-		assertThat(callThrowingMethod(sameThreadCache(), lenientErrorHandler)).isEqualTo(
-				callThrowingMethod(new CaffeineCache(NAME, Caffeine.newBuilder().buildAsync(), true), lenientErrorHandler));
+		CaffeineCache caffeine = new CaffeineCache(NAME, Caffeine.newBuilder().buildAsync(), true);
+		assertThat(callThrowingMethod(sameThreadCache(), lenientErrorHandler))
+			.isEqualTo(callThrowingMethod(caffeine, lenientErrorHandler));
 	}
 
 	private static String callThrowingMethod(org.springframework.cache.Cache cache, boolean lenientErrorHandler) {
