@@ -75,13 +75,15 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * {@code putIfAbsent(key, null)} is refused even when the key is present (as by Spring's {@code ConcurrentMapCache}).
  * <p>
  * A failure names its configuration and seed; replay one sequence with
- * {@code -Dnearcache.differential.seed=<seed>}.
+ * {@code -Dnearcache.differential.seed=<seed>}. Run more or longer sequences with
+ * {@code -Dnearcache.differential.seeds=<count>} and {@code -Dnearcache.differential.steps=<count>} (200 of 60 steps
+ * per configuration by default).
  */
 class NearCacheDifferentialTests {
 
 	private static final int SEEDS = Integer.getInteger("nearcache.differential.seeds", 200);
 
-	private static final int STEPS = 60;
+	private static final int STEPS = Integer.getInteger("nearcache.differential.steps", 60);
 
 	private static final String NAME = "diff";
 
