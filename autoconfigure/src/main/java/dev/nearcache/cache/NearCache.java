@@ -363,7 +363,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 	/**
 	 * Load a missing value asynchronously, sharing the load with concurrent callers of the same key under the
-	 * same rule as {@link #get(Object, Callable)}.
+	 * same rule as {@link #get(Object, Callable)}. A supplier that throws, or returns no future, throws here, as
+	 * with Spring's caches; callers that joined its load see it fail.
 	 */
 	@Override
 	@SuppressWarnings("unchecked")
@@ -380,7 +381,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			if (running != null && running.joinableAt(stamp)) {
 				return running.userValue(this);
 			}
-			Load load = new Load(stamp, null);
+			Load load = new Load(stamp, Thread.currentThread());
 			if (claim(key, running, load)) {
 				startAsyncLoad(key, canonical, stripeKey, load, valueLoader);
 				return load.userValue(this);
@@ -394,12 +395,28 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		CompletableFuture<T> loading;
 		try {
 			loading = valueLoader.get();
+			if (loading == null) {
+				throw new IllegalStateException("The value loader of key '" + key + "' in cache '" + getName()
+						+ "' returned null instead of a CompletableFuture");
+			}
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
+			// Nothing will complete this load: fail it for the callers that joined it, and let the next one load.
+			// The caller gets the exception itself, as from Spring's caches: Spring's cache interceptor unwraps it
+			// there, but takes a failed future for a cache error and hands on its own wrapper of the exception.
 			this.counter.loadFailed(System.nanoTime() - start);
 			this.loads.remove(key, load);
 			load.fail(ex);
+			if (ex instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (ex instanceof Error error) {
+				throw error;
+			}
 			return;
+		}
+		finally {
+			load.supplied();
 		}
 		loading.whenComplete((loaded, failure) -> {
 			Object storeValue = null;
@@ -712,7 +729,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 		final long stamp;
 
-		private final @Nullable Thread thread;
+		/** The thread running the load's code: the loader, or an asynchronous load's supplier until it returns. */
+		private volatile @Nullable Thread thread;
 
 		private final CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
 
@@ -723,10 +741,16 @@ public final class NearCache extends AbstractValueAdaptingCache {
 
 		/**
 		 * A caller that took {@code stamp} may join: the key was not invalidated since this load started, and
-		 * the load is not the caller's own (a loader reading its own key loads again instead of waiting on itself).
+		 * the load is not the caller's own (a loader or supplier reading its own key loads again instead of waiting
+		 * on itself).
 		 */
 		boolean joinableAt(long stamp) {
 			return this.stamp == stamp && this.thread != Thread.currentThread();
+		}
+
+		/** An asynchronous load's supplier returned: from now on, its thread may join it like any other. */
+		void supplied() {
+			this.thread = null;
 		}
 
 		void complete(@Nullable Object storeValue) {
