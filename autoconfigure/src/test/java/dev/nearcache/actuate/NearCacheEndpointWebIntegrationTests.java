@@ -259,7 +259,61 @@ class NearCacheEndpointWebIntegrationTests {
 		WebInstance.Response response = this.a.post("/actuator/nearcache/no-such-cache", "{\"key\":\"1\"}");
 
 		assertThat(response.status()).isEqualTo(404);
+		assertKnownCachesNamed(response, "no-such-cache");
 		assertThat(this.a.cacheManager().findCache("no-such-cache")).as("an eviction never creates a cache").isNull();
+	}
+
+	@Test
+	void getUnknownCacheNamesTheKnownCaches() {
+		assertKnownCachesNamed(this.a.get("/actuator/nearcache/no-such-cache"), "no-such-cache");
+	}
+
+	private void assertKnownCachesNamed(WebInstance.Response response, String unknown) {
+		assertThat(response.status()).isEqualTo(404);
+		JsonNode body = response.json();
+		assertThat(body.get("error").asString()).contains("'" + unknown + "'");
+		List<String> known = new java.util.ArrayList<>();
+		body.get("knownCaches").forEach((name) -> known.add(name.asString()));
+		assertThat(known).contains("products").isSorted();
+		assertThat(body.get("dynamic").isBoolean()).isTrue();
+	}
+
+	@Test
+	void postWithAnUnknownFieldIsRefusedNamingItAndTheAcceptedOnes() {
+		this.a.service().find(13L);
+		this.b.service().find(13L);
+		long publishedBefore = this.a.statistics().published();
+
+		WebInstance.Response response = this.a.post("/actuator/nearcache/products",
+				"{\"key\":\"13\",\"scop\":\"local\"}");
+
+		assertBadRequest(response, "Unknown field \"scop\"");
+		assertBadRequest(response, "accepted fields: \"key\", \"all\", \"scope\"");
+		assertThat(this.a.holds("products", 13L)).as("nothing evicted here").isTrue();
+		assertThat(this.b.holds("products", 13L)).as("nothing evicted elsewhere").isTrue();
+		assertThat(this.a.statistics().published()).isEqualTo(publishedBefore);
+		assertBadRequest(this.a.delete("/actuator/nearcache?scop=local"), "Unknown field \"scop\"");
+		assertBadRequest(this.a.delete("/actuator/nearcache?scop=local"), "accepted fields: \"scope\"");
+	}
+
+	@Test
+	void postWithAnEmptyKeyIsRefused() {
+		long publishedBefore = this.a.statistics().published();
+		assertBadRequest(this.a.post("/actuator/nearcache/products", "{\"key\":\"\"}"), "\"key\" must not be empty");
+		assertThat(this.a.statistics().published()).isEqualTo(publishedBefore);
+	}
+
+	@Test
+	void allTakesOnlyTrueOrFalse() {
+		this.a.service().find(14L);
+		for (String all : List.of("\"yes\"", "\"on\"", "1", "\"1\"", "\"maybe\"")) {
+			assertBadRequest(this.a.post("/actuator/nearcache/products", "{\"all\":" + all + "}"),
+					"\"all\" must be true or false");
+		}
+		assertThat(this.a.holds("products", 14L)).isTrue();
+		assertThat(this.a.post("/actuator/nearcache/products", "{\"all\":\"true\",\"scope\":\"local\"}").status())
+			.isEqualTo(200);
+		assertThat(this.a.holds("products", 14L)).isFalse();
 	}
 
 	private static void assertBadRequest(WebInstance.Response response, String reason) {
