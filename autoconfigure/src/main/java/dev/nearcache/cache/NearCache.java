@@ -6,12 +6,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.RemovalListener;
+import com.github.benmanes.caffeine.cache.Weigher;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.support.AbstractValueAdaptingCache;
@@ -67,6 +70,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** Whether cached nulls live shorter than values, as {@link ExpiringNull}s. */
 	private final boolean nullsExpireFirst;
 
+	/** The application's removal listener, called after nearcache's own bookkeeping. */
+	private final @Nullable RemovalListener<Object, Object> userRemovalListener;
+
+	/** The eviction maximum outside degraded mode: maximum size, or maximum weight with a weigher. */
+	private final long maximum;
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -74,20 +83,46 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @param publisher where local invalidations are sent
 	 */
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
+		this(settings, canonicalizer, publisher, new CaffeineOptions());
+	}
+
+	/**
+	 * Create a near cache whose Caffeine store the application shaped further.
+	 * @param settings its settings
+	 * @param canonicalizer the canonical key forms
+	 * @param publisher where local invalidations are sent
+	 * @param options what the application's {@link NearCacheCaffeineCustomizer customizers} set
+	 */
+	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			CaffeineOptions options) {
 		super(settings.allowNullValues());
 		this.settings = settings;
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast(), this::contains);
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
 		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
-		this.store = buildStore(settings);
+		this.userRemovalListener = options.removalListener();
+		this.maximum = (options.weigher() != null) ? options.maximumWeight() : settings.maximumSize();
+		this.store = buildStore(settings, options);
 	}
 
-	private Cache<Object, Object> buildStore(NearCacheSettings settings) {
+	private Cache<Object, Object> buildStore(NearCacheSettings settings, CaffeineOptions options) {
+		Executor executor = options.executor();
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
-			.maximumSize(settings.maximumSize())
 			.recordStats()
-			.executor(CacheMaintenance.EXECUTOR)
+			.executor((executor != null) ? CacheMaintenance.executor(executor) : CacheMaintenance.EXECUTOR)
 			.removalListener(this::onRemoval);
+		Weigher<Object, Object> weigher = options.weigher();
+		if (weigher != null) {
+			builder.maximumWeight(options.maximumWeight())
+				.weigher((Object key, Object value) -> (value instanceof CachedValue cached)
+						? weigher.weigh(key, cached.get()) : 1);
+		}
+		else {
+			builder.maximumSize(settings.maximumSize());
+		}
+		if (options.initialCapacity() >= 0) {
+			builder.initialCapacity(options.initialCapacity());
+		}
 		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
 			// Nulls outlive values: the one case that needs a per-entry expiry.
 			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
@@ -132,7 +167,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public void restore() {
 		this.degradedMode = null;
 		this.degradedTtl = null;
-		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.settings.maximumSize()));
+		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.maximum));
 		this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(this.settings.ttl()));
 	}
 
@@ -592,6 +627,10 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.statistics.recordRemoval(cause);
 		if (key != null && cause != RemovalCause.REPLACED) {
 			this.keys.removed(key);
+		}
+		RemovalListener<Object, Object> listener = this.userRemovalListener;
+		if (listener != null) {
+			listener.onRemoval(key, (value instanceof CachedValue cached) ? cached.get() : null, cause);
 		}
 	}
 
