@@ -88,7 +88,10 @@ public final class NearCacheStatistics {
 		return this.remoteInvalidations.sum();
 	}
 
-	/** @return times the whole cache was cleared, for any reason */
+	/**
+	 * @return times the whole cache was emptied, for any reason (a clear that found the cache empty changed nothing
+	 * and is not counted)
+	 */
 	public long clears() {
 		return this.clears.sum();
 	}
