@@ -38,7 +38,7 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 				hitRatio, statistics.loads(), statistics.loadFailures(), statistics.staleLoadsDiscarded(),
 				new Evictions(statistics.sizeEvictions(), statistics.expiryEvictions()),
 				new Invalidations(statistics.localInvalidations(), statistics.remoteInvalidations()),
-				statistics.clears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
+				statistics.emptyingClears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
 				new Settings(settings.ttl().toString(), settings.nullTtl().toString(),
 						settings.maximumSize(), settings.allowNullValues(), settings.broadcast()));
 	}

@@ -575,16 +575,15 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Remove every entry on this instance only. Counted as a clear only if the cache held an entry: nearcache clears
-	 * its caches itself when invalidations may have been missed (on entering the degraded mode, and once a new
-	 * subscription is proven), and a fresh instance does both with nothing cached.
+	 * Remove every entry on this instance only.
 	 * @return whether the cache held any entry
 	 */
 	public boolean clearLocally() {
+		this.statistics.recordClear();
 		long tick = this.generations.clearing();
 		boolean notEmpty = !this.store.asMap().isEmpty();
 		if (notEmpty) {
-			this.statistics.recordClear();
+			this.statistics.recordEmptyingClear();
 		}
 		this.store.invalidateAll();
 		this.loadsInFlight.awaitStartedBefore(tick);
