@@ -5,8 +5,8 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -14,8 +14,6 @@ import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
 import org.springframework.cache.support.NoOpCacheManager;
@@ -27,6 +25,7 @@ import dev.nearcache.annotation.CacheInvalidateAdvisor;
 import dev.nearcache.cache.NearCacheInvalidator;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.testsupport.CachingEnabled;
+import dev.nearcache.testsupport.LogRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,8 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @EnableCaching}, and whenever {@code spring.cache.type} is set. Redis is configured on a port where
  * nothing listens: a subscriber or publisher that started anyway would show as a bean.
  */
-@ExtendWith(OutputCaptureExtension.class)
 class NearCacheBackOffTests {
+
+	private final LogRecorder log = LogRecorder.of(NearCacheOffReport.class);
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, NearCacheAutoConfiguration.class,
@@ -45,7 +45,7 @@ class NearCacheBackOffTests {
 				"spring.data.redis.timeout=500ms", "spring.data.redis.connect-timeout=500ms");
 
 	@Test
-	void springCacheTypeNoneGivesBootsNoOpCacheManagerAndNoTransport(CapturedOutput output) {
+	void springCacheTypeNoneGivesBootsNoOpCacheManagerAndNoTransport() {
 		this.runner.withUserConfiguration(CachingEnabled.class, ProductWritesConfiguration.class)
 			.withPropertyValues("spring.cache.type=none")
 			.run((context) -> {
@@ -61,8 +61,9 @@ class NearCacheBackOffTests {
 				invalidator.clearAll();
 				assertThat(context.getBean(ProductWrites.class).update(42L)).isEqualTo("updated 42");
 			});
-		assertThat(output).contains("nearcache: off because spring.cache.type=none selects one of Spring Boot's "
-				+ "cache managers").contains("ProductWrites.update()").doesNotContain("WARN");
+		assertThat(reportLine()).startsWith("INFO ")
+			.contains("nearcache: off because spring.cache.type=none selects one of Spring Boot's cache managers")
+			.contains("ProductWrites.update()");
 	}
 
 	@Test
@@ -78,7 +79,7 @@ class NearCacheBackOffTests {
 	}
 
 	@Test
-	void withoutEnableCachingNothingRunsAndCacheInvalidateMethodsAreReported(CapturedOutput output) {
+	void withoutEnableCachingNothingRunsAndCacheInvalidateMethodsAreReported() {
 		this.runner.withUserConfiguration(ProductWritesConfiguration.class).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context).doesNotHaveBean(CacheManager.class);
@@ -87,16 +88,17 @@ class NearCacheBackOffTests {
 				.doesNotHaveBean(NearCacheInvalidator.class);
 			assertThat(transportBeans(context)).isEmpty();
 		});
-		assertThat(output).contains("WARN").contains("nearcache: off because caching is not enabled (no @EnableCaching)"
-				+ "; @CacheInvalidate methods (such as ProductWrites.update()) run without invalidating any cache")
+		assertThat(reportLine()).startsWith("WARN ")
+			.contains("nearcache: off because caching is not enabled (no @EnableCaching); @CacheInvalidate methods "
+					+ "(such as ProductWrites.update()) run without invalidating any cache")
 			.contains("Add @EnableCaching");
 	}
 
 	@Test
-	void withoutEnableCachingOrAnnotatedMethodsTheReportIsInfo(CapturedOutput output) {
+	void withoutEnableCachingOrAnnotatedMethodsTheReportIsInfo() {
 		this.runner.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(CacheManager.class));
-		assertThat(output).contains("nearcache: off because caching is not enabled (no @EnableCaching).")
-			.doesNotContain("WARN");
+		assertThat(reportLine()).startsWith("INFO ")
+			.contains("nearcache: off because caching is not enabled (no @EnableCaching).");
 	}
 
 	@Test
@@ -107,6 +109,15 @@ class NearCacheBackOffTests {
 			assertThat(context).hasSingleBean(CacheInvalidateAdvisor.class);
 			assertThat(transportBeans(context)).isNotEmpty();
 		});
+	}
+
+	@AfterEach
+	void stopRecording() {
+		this.log.close();
+	}
+
+	private String reportLine() {
+		return this.log.lines().stream().filter((line) -> line.contains("nearcache: off because")).findFirst().orElse("");
 	}
 
 	private static List<String> transportBeans(AssertableApplicationContext context) {

@@ -5,15 +5,13 @@ import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.CaffeineSpec;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -22,6 +20,7 @@ import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheCaffeineCustomizer;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.testsupport.CachingEnabled;
+import dev.nearcache.testsupport.LogRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,8 +29,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * beans, {@code CacheManagerCustomizer<NearCacheManager>} beans, and the Caffeine configuration of Spring Boot's own
  * cache manager, which nearcache does not apply and says so.
  */
-@ExtendWith(OutputCaptureExtension.class)
 class NearCacheCustomizationTests {
+
+	private final LogRecorder log = LogRecorder.of(NearCacheStartupReport.class);
+
+	@AfterEach
+	void stopRecording() {
+		this.log.close();
+	}
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
@@ -74,21 +79,23 @@ class NearCacheCustomizationTests {
 	}
 
 	@Test
-	void springCacheCaffeineSpecIsNotSilentlyIgnored(CapturedOutput output) {
+	void springCacheCaffeineSpecIsNotSilentlyIgnored() {
 		this.runner.withPropertyValues("spring.cache.caffeine.spec=maximumSize=5,expireAfterAccess=1m")
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("WARN")
+		assertThat(this.log.lines()).anySatisfy((line) -> assertThat(line).startsWith("WARN ")
 			.contains("nearcache: spring.cache.caffeine.spec is not applied to near caches")
-			.contains("NearCacheCaffeineCustomizer");
+			.contains("NearCacheCaffeineCustomizer"));
 	}
 
 	@Test
-	void caffeineAndCaffeineSpecBeansAreNotSilentlyIgnored(CapturedOutput output) {
+	void caffeineAndCaffeineSpecBeansAreNotSilentlyIgnored() {
 		this.runner.withUserConfiguration(CaffeineBeansConfiguration.class)
 			.run((context) -> assertThat(context).hasNotFailed());
-		assertThat(output).contains("nearcache: the Caffeine bean 'myCaffeine' is not applied to near caches")
-			.contains("nearcache: the CaffeineSpec bean 'mySpec' is not applied to near caches")
-			.contains("declare a NearCacheCaffeineCustomizer bean");
+		assertThat(this.log.lines()).anySatisfy((line) -> assertThat(line)
+			.startsWith("WARN nearcache: the Caffeine bean 'myCaffeine' is not applied to near caches")
+			.contains("declare a NearCacheCaffeineCustomizer bean"));
+		assertThat(this.log.lines()).anySatisfy((line) -> assertThat(line)
+			.startsWith("WARN nearcache: the CaffeineSpec bean 'mySpec' is not applied to near caches"));
 	}
 
 	@Configuration(proxyBeanMethods = false)
