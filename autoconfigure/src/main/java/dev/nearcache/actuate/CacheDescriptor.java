@@ -19,7 +19,7 @@ import dev.nearcache.cache.NearCacheStatistics;
  * @param staleLoadsDiscarded loaded values not cached because their key was invalidated while they loaded
  * @param evictions entries Caffeine removed on its own, by cause
  * @param invalidations keys invalidated, by where the invalidation came from
- * @param clears times the whole cache was cleared, for any reason
+ * @param clears times the whole cache was emptied, for any reason (a clear of an empty cache is not counted)
  * @param degradedMode the degraded mode this cache runs in now; {@code null} while its invalidations are known to
  * flow
  * @param settings how the cache is configured
@@ -38,7 +38,7 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 				hitRatio, statistics.loads(), statistics.loadFailures(), statistics.staleLoadsDiscarded(),
 				new Evictions(statistics.sizeEvictions(), statistics.expiryEvictions()),
 				new Invalidations(statistics.localInvalidations(), statistics.remoteInvalidations()),
-				statistics.clears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
+				statistics.emptyingClears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
 				new Settings(settings.ttl().toString(), settings.nullTtl().toString(),
 						settings.maximumSize(), settings.allowNullValues(), settings.broadcast()));
 	}

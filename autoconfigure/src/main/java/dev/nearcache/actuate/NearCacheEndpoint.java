@@ -69,7 +69,8 @@ public class NearCacheEndpoint {
 	 * @param all {@code true} to clear the whole cache instead
 	 * @param scope {@code cluster} (the default) or {@code local}
 	 * @return what was done, or {@code null} if no such cache exists on this instance
-	 * @throws InvalidEndpointRequestException if neither or both of key and all are given, or the scope is unknown
+	 * @throws InvalidEndpointRequestException if neither or both of key and all are given, the key is empty, or the
+	 * scope is unknown
 	 */
 	@WriteOperation
 	public @Nullable EvictionDescriptor evict(@Selector String cache, @Nullable String key, @Nullable Boolean all,
@@ -81,6 +82,9 @@ public class NearCacheEndpoint {
 		}
 		if (key != null && clear) {
 			throw invalid("Give either \"key\" or \"all\": true, not both");
+		}
+		if (key != null && key.isEmpty()) {
+			throw invalid("\"key\" must not be empty: give the canonical string form of the key to evict");
 		}
 		NearCache nearCache = this.cacheManager.findCache(cache);
 		if (nearCache == null) {

@@ -5,6 +5,7 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,6 +16,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.type.AnnotationMetadata;
 
 import dev.nearcache.annotation.CacheInvalidateAdvisor;
+import dev.nearcache.cache.NearCacheManager;
 
 /**
  * The {@code @CacheInvalidate} advisor, and an auto-proxy creator to apply it if the application has none yet
@@ -26,6 +28,7 @@ import dev.nearcache.annotation.CacheInvalidateAdvisor;
  */
 @Configuration(proxyBeanMethods = false)
 @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+@ConditionalOnBean(NearCacheManager.class)
 @Import(CacheInvalidateConfiguration.AutoProxyCreatorRegistrar.class)
 class CacheInvalidateConfiguration {
 

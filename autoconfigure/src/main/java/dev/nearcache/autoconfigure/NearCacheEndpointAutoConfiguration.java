@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import dev.nearcache.actuate.NearCacheEndpoint;
+import dev.nearcache.actuate.NearCacheEndpointArguments;
 import dev.nearcache.actuate.NearCacheEndpointWebExtension;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.InvalidationStatistics;
@@ -33,8 +34,15 @@ public final class NearCacheEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(NearCacheEndpoint.class)
 	@ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
-	NearCacheEndpointWebExtension nearCacheEndpointWebExtension(NearCacheEndpoint endpoint) {
-		return new NearCacheEndpointWebExtension(endpoint);
+	NearCacheEndpointWebExtension nearCacheEndpointWebExtension(NearCacheEndpoint endpoint,
+			NearCacheManager cacheManager) {
+		return new NearCacheEndpointWebExtension(endpoint, cacheManager);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	NearCacheEndpointArguments nearCacheEndpointArguments() {
+		return new NearCacheEndpointArguments();
 	}
 
 }

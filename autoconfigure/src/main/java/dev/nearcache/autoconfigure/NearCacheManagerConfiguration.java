@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.cache.autoconfigure.CacheManagerCustomizer;
@@ -20,6 +21,7 @@ import org.springframework.util.ClassUtils;
 import dev.nearcache.cache.CacheKeyConverter;
 import dev.nearcache.cache.InvalidationPublisher;
 import dev.nearcache.cache.KeyCanonicalizer;
+import dev.nearcache.cache.NearCacheCaffeineCustomizer;
 import dev.nearcache.cache.NearCacheInvalidator;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.InvalidationCodec;
@@ -71,13 +73,15 @@ class NearCacheManagerConfiguration {
 	@ConditionalOnMissingBean(CacheManager.class)
 	NearCacheManager cacheManager(NearCacheProperties properties, Environment environment,
 			KeyCanonicalizer keyCanonicalizer, InvalidationPublisher invalidationPublisher,
-			ObjectProvider<CacheManagerCustomizer<?>> customizers) {
+			ObjectProvider<CacheManagerCustomizer<?>> customizers,
+			ObjectProvider<NearCacheCaffeineCustomizer> caffeineCustomizers) {
 		Binder binder = Binder.get(environment);
 		List<String> springCacheNames = binder.bind("spring.cache.cache-names", Bindable.listOf(String.class))
 			.orElse(List.of());
 		CacheSettingsFactory settings = new CacheSettingsFactory(properties);
 		NearCacheManager cacheManager = new NearCacheManager(settings.defaults(), settings.configured(springCacheNames),
-				properties.isDynamic(), keyCanonicalizer, invalidationPublisher);
+				properties.isDynamic(), keyCanonicalizer, invalidationPublisher,
+				caffeineCustomizers.orderedStream().toList());
 		return new CacheManagerCustomizers(customizers.orderedStream().toList()).customize(cacheManager);
 	}
 
@@ -89,8 +93,8 @@ class NearCacheManagerConfiguration {
 
 	@Bean
 	static NearCacheStartupReport nearCacheStartupReport(ObjectProvider<NearCacheManager> cacheManager,
-			ObjectProvider<InvalidationStatistics> statistics, Environment environment) {
-		return new NearCacheStartupReport(cacheManager, statistics, environment);
+			ObjectProvider<InvalidationStatistics> statistics, Environment environment, ListableBeanFactory beanFactory) {
+		return new NearCacheStartupReport(cacheManager, statistics, environment, beanFactory);
 	}
 
 }

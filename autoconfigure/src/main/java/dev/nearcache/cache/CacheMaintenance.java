@@ -34,6 +34,23 @@ public final class CacheMaintenance {
 		});
 	}
 
+	/**
+	 * Return the executor of a store whose application asked for its own: maintenance still runs inline on
+	 * nearcache's applying threads, and on the application's executor everywhere else.
+	 * @param elsewhere the application's executor
+	 * @return the executor
+	 */
+	static Executor executor(Executor elsewhere) {
+		return (task) -> {
+			if (INLINE.get() != null) {
+				task.run();
+			}
+			else {
+				elsewhere.execute(task);
+			}
+		};
+	}
+
 	private static void execute(Runnable task) {
 		if (INLINE.get() != null) {
 			task.run();

@@ -16,6 +16,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.RemovalListener;
+import com.github.benmanes.caffeine.cache.Weigher;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.support.AbstractValueAdaptingCache;
@@ -75,6 +77,12 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** Whether cached nulls live shorter than values, as {@link ExpiringNull}s. */
 	private final boolean nullsExpireFirst;
 
+	/** The application's removal listener, called after nearcache's own bookkeeping. */
+	private final @Nullable RemovalListener<Object, Object> userRemovalListener;
+
+	/** The eviction maximum outside degraded mode: maximum size, or maximum weight with a weigher. */
+	private final long maximum;
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -82,7 +90,19 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @param publisher where local invalidations are sent
 	 */
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
-		this(settings, canonicalizer, publisher, CacheMaintenance.EXECUTOR);
+		this(settings, canonicalizer, publisher, new CaffeineOptions());
+	}
+
+	/**
+	 * Create a near cache whose Caffeine store the application shaped further.
+	 * @param settings its settings
+	 * @param canonicalizer the canonical key forms
+	 * @param publisher where local invalidations are sent
+	 * @param options what the application's {@link NearCacheCaffeineCustomizer customizers} set
+	 */
+	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			CaffeineOptions options) {
+		this(settings, canonicalizer, publisher, options, null);
 	}
 
 	/**
@@ -91,21 +111,46 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
 			Executor maintenance) {
+		this(settings, canonicalizer, publisher, new CaffeineOptions(), maintenance);
+	}
+
+	private NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			CaffeineOptions options, @Nullable Executor maintenance) {
 		super(settings.allowNullValues());
 		this.settings = settings;
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
 		this.stamps = new InvalidationStamps(settings.maximumSize());
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
 		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
-		this.store = buildStore(settings, maintenance);
+		this.userRemovalListener = options.removalListener();
+		this.maximum = (options.weigher() != null) ? options.maximumWeight() : settings.maximumSize();
+		this.store = buildStore(settings, options, maintenance);
 	}
 
-	private Cache<Object, Object> buildStore(NearCacheSettings settings, Executor maintenance) {
+	private Cache<Object, Object> buildStore(NearCacheSettings settings, CaffeineOptions options,
+			@Nullable Executor maintenance) {
+		Executor executor = options.executor();
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
-			.maximumSize(settings.maximumSize())
 			.recordStats(() -> this.counter)
-			.executor(maintenance)
+			.executor((maintenance != null) ? maintenance
+					: (executor != null) ? CacheMaintenance.executor(executor) : CacheMaintenance.EXECUTOR)
 			.evictionListener(this::onEviction);
+		if (this.userRemovalListener != null) {
+			// The application's listener hears every removal, as Caffeine tells it (after the fact, on the executor).
+			builder.removalListener(this::onRemoval);
+		}
+		Weigher<Object, Object> weigher = options.weigher();
+		if (weigher != null) {
+			builder.maximumWeight(options.maximumWeight())
+				.weigher((Object key, Object value) -> (value instanceof CachedValue cached)
+						? weigher.weigh(key, cached.get()) : 1);
+		}
+		else {
+			builder.maximumSize(settings.maximumSize());
+		}
+		if (options.initialCapacity() >= 0) {
+			builder.initialCapacity(options.initialCapacity());
+		}
 		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
 			// Nulls outlive values: the one case that needs a per-entry expiry.
 			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
@@ -150,7 +195,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	public void restore() {
 		this.degradedMode = null;
 		this.degradedTtl = null;
-		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.settings.maximumSize()));
+		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.maximum));
 		this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(this.settings.ttl()));
 	}
 
@@ -667,6 +712,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		for (Object key : this.store.asMap().keySet()) {
 			notEmpty |= removeEntry(key, this.keys.canonicalOrNull(key));
 		}
+		if (notEmpty) {
+			this.statistics.recordEmptyingClear();
+		}
 		return notEmpty;
 	}
 
@@ -711,6 +759,14 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.statistics.recordRemoval(cause);
 		if (key != null) {
 			this.keys.evicted(key);
+		}
+	}
+
+	/** Every removal, for the application's own listener: the bare value, as the application stored it. */
+	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
+		RemovalListener<Object, Object> listener = this.userRemovalListener;
+		if (listener != null) {
+			listener.onRemoval(key, (value instanceof CachedValue cached) ? cached.get() : null, cause);
 		}
 	}
 

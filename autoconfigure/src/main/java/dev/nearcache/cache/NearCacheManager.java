@@ -34,11 +34,16 @@ public class NearCacheManager implements CacheManager {
 
 	private final ConcurrentHashMap<String, NearCache> caches = new ConcurrentHashMap<>();
 
-	private final NearCacheSettings defaults;
+	private NearCacheSettings defaults;
 
-	private final Map<String, NearCacheSettings> configured;
+	private Map<String, NearCacheSettings> configured;
 
-	private final boolean dynamic;
+	private boolean dynamic;
+
+	private final List<NearCacheCaffeineCustomizer> caffeineCustomizers = new CopyOnWriteArrayList<>();
+
+	/** Whether the caches were handed out: from then on the settings are fixed. */
+	private volatile boolean used;
 
 	private final KeyCanonicalizer canonicalizer;
 
@@ -62,18 +67,113 @@ public class NearCacheManager implements CacheManager {
 	 */
 	public NearCacheManager(NearCacheSettings defaults, Collection<NearCacheSettings> configured, boolean dynamic,
 			KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
+		this(defaults, configured, dynamic, canonicalizer, publisher, List.of());
+	}
+
+	/**
+	 * Create a manager whose caches' Caffeine stores the application shapes further.
+	 * @param defaults the settings of caches created on first use (their name is replaced)
+	 * @param configured caches that exist from the start, by name
+	 * @param dynamic whether caches not in {@code configured} are created on first use
+	 * @param canonicalizer the canonical key forms
+	 * @param publisher where local invalidations are sent
+	 * @param caffeineCustomizers called, in order, for every cache when it is created
+	 * @throws IllegalArgumentException if a customizer sets what a near cache cannot take (it is tried on the
+	 * defaults here, so that a cache created on first use cannot fail later)
+	 */
+	public NearCacheManager(NearCacheSettings defaults, Collection<NearCacheSettings> configured, boolean dynamic,
+			KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			List<? extends NearCacheCaffeineCustomizer> caffeineCustomizers) {
 		this.defaults = defaults;
 		Map<String, NearCacheSettings> byName = new LinkedHashMap<>();
 		configured.forEach((settings) -> byName.put(settings.name(), settings));
-		this.configured = Collections.unmodifiableMap(byName);
+		this.configured = byName;
 		this.dynamic = dynamic;
 		this.canonicalizer = canonicalizer;
 		this.publisher = publisher;
+		caffeineCustomizers.forEach(this::tryOnDefaults);
+		this.caffeineCustomizers.addAll(caffeineCustomizers);
+		createConfigured();
+	}
+
+	/**
+	 * Fix the caches of this manager, as Spring's {@code CaffeineCacheManager.setCacheNames} does: the named caches
+	 * exist from now on (with their {@code nearcache.caches.*} settings, or the defaults), besides the configured
+	 * ones, and no other cache is created on first use. For a {@code CacheManagerCustomizer<NearCacheManager>}:
+	 * only before the caches are used.
+	 * @param cacheNames the names of the caches
+	 * @throws IllegalStateException if the caches were already used
+	 */
+	public void setCacheNames(Collection<String> cacheNames) {
+		requireUnused("setCacheNames");
+		Map<String, NearCacheSettings> byName = new LinkedHashMap<>(this.configured);
+		cacheNames.forEach((name) -> byName.putIfAbsent(name, this.defaults.withName(name)));
+		this.configured = byName;
+		this.dynamic = false;
+		createConfigured();
+	}
+
+	/**
+	 * Set whether caches not configured are created on first use. For a
+	 * {@code CacheManagerCustomizer<NearCacheManager>}: only before the caches are used.
+	 * @param dynamic whether caches are created on first use
+	 * @throws IllegalStateException if the caches were already used
+	 */
+	public void setDynamic(boolean dynamic) {
+		requireUnused("setDynamic");
+		this.dynamic = dynamic;
+	}
+
+	/**
+	 * Set whether every cache of this manager caches {@code null} results, as Spring's
+	 * {@code CaffeineCacheManager.setAllowNullValues} does. For a {@code CacheManagerCustomizer<NearCacheManager>}:
+	 * only before the caches are used.
+	 * @param allowNullValues whether {@code null} results are cached
+	 * @throws IllegalStateException if the caches were already used
+	 */
+	public void setAllowNullValues(boolean allowNullValues) {
+		requireUnused("setAllowNullValues");
+		this.defaults = this.defaults.withAllowNullValues(allowNullValues);
+		Map<String, NearCacheSettings> byName = new LinkedHashMap<>();
+		this.configured.forEach((name, settings) -> byName.put(name, settings.withAllowNullValues(allowNullValues)));
+		this.configured = byName;
+		createConfigured();
+	}
+
+	/**
+	 * Add a customizer of the Caffeine store of every cache, present (re-created) and future. For a
+	 * {@code CacheManagerCustomizer<NearCacheManager>}: only before the caches are used.
+	 * @param customizer the customizer
+	 * @throws IllegalStateException if the caches were already used
+	 * @throws IllegalArgumentException if the customizer sets what a near cache cannot take
+	 */
+	public void addCaffeineCustomizer(NearCacheCaffeineCustomizer customizer) {
+		requireUnused("addCaffeineCustomizer");
+		tryOnDefaults(customizer);
+		this.caffeineCustomizers.add(customizer);
+		createConfigured();
+	}
+
+	/** Fail now, not when a cache is created on first use, if the customizer sets what a near cache cannot take. */
+	private void tryOnDefaults(NearCacheCaffeineCustomizer customizer) {
+		customizer.customize(this.defaults, new CaffeineOptions());
+	}
+
+	private void requireUnused(String method) {
+		if (this.used) {
+			throw new IllegalStateException("NearCacheManager." + method + " is only possible before the caches are "
+					+ "used, e.g. in a CacheManagerCustomizer<NearCacheManager>");
+		}
+	}
+
+	private void createConfigured() {
+		this.caches.clear();
 		this.configured.values().forEach((settings) -> this.caches.put(settings.name(), create(settings)));
 	}
 
 	@Override
 	public @Nullable NearCache getCache(String name) {
+		this.used = true;
 		NearCache cache = this.caches.get(name);
 		if (cache != null) {
 			return cache;
@@ -104,6 +204,7 @@ public class NearCacheManager implements CacheManager {
 	 * @return the cache, or {@code null}
 	 */
 	public @Nullable NearCache findCache(String name) {
+		this.used = true;
 		return this.caches.get(name);
 	}
 
@@ -112,6 +213,7 @@ public class NearCacheManager implements CacheManager {
 	 * @return the caches, a snapshot
 	 */
 	public Collection<NearCache> caches() {
+		this.used = true;
 		return List.copyOf(this.caches.values());
 	}
 
@@ -161,6 +263,7 @@ public class NearCacheManager implements CacheManager {
 	 * @param listener the listener
 	 */
 	public void forEachCache(Consumer<NearCache> listener) {
+		this.used = true;
 		this.creationListeners.add(listener);
 		this.caches.values().forEach(listener);
 	}
@@ -206,7 +309,9 @@ public class NearCacheManager implements CacheManager {
 	}
 
 	private NearCache create(NearCacheSettings settings) {
-		NearCache cache = new NearCache(settings, this.canonicalizer, this.publisher);
+		CaffeineOptions options = new CaffeineOptions();
+		this.caffeineCustomizers.forEach((customizer) -> customizer.customize(settings, options));
+		NearCache cache = new NearCache(settings, this.canonicalizer, this.publisher, options);
 		DegradedMode mode = this.degradedMode;
 		if (mode != null) {
 			cache.degrade(mode, this.degradedTtl);

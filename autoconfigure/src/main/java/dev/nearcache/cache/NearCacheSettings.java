@@ -34,4 +34,13 @@ public record NearCacheSettings(String name, Duration ttl, Duration nullTtl, lon
 				this.broadcast);
 	}
 
+	/**
+	 * Return these settings with another choice of caching {@code null} results.
+	 * @param allowNull whether {@code null} results are cached
+	 * @return the settings
+	 */
+	public NearCacheSettings withAllowNullValues(boolean allowNull) {
+		return new NearCacheSettings(this.name, this.ttl, this.nullTtl, this.maximumSize, allowNull, this.broadcast);
+	}
+
 }

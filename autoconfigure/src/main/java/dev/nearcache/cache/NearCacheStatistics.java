@@ -20,6 +20,8 @@ public final class NearCacheStatistics {
 
 	private final LongAdder clears = new LongAdder();
 
+	private final LongAdder emptyingClears = new LongAdder();
+
 	private final LongAdder staleLoadsDiscarded = new LongAdder();
 
 	private final LongAdder sizeEvictions = new LongAdder();
@@ -79,9 +81,19 @@ public final class NearCacheStatistics {
 		return this.remoteInvalidations.sum();
 	}
 
-	/** @return times the whole cache was cleared, for any reason */
+	/** @return times the whole cache was cleared, for any reason, whether or not it held entries */
 	public long clears() {
 		return this.clears.sum();
+	}
+
+	/**
+	 * Return how many of the {@link #clears()} found entries to remove. nearcache clears its caches itself when
+	 * invalidations may have been missed (on entering the degraded mode, and once a new subscription is proven), and
+	 * a fresh instance does both with nothing cached: those clears changed nothing an operator could act on.
+	 * @return times the whole cache was emptied of entries
+	 */
+	public long emptyingClears() {
+		return this.emptyingClears.sum();
 	}
 
 	/** @return loaded values not installed because their key was invalidated while they loaded */
@@ -113,6 +125,10 @@ public final class NearCacheStatistics {
 
 	void recordClear() {
 		this.clears.increment();
+	}
+
+	void recordEmptyingClear() {
+		this.emptyingClears.increment();
 	}
 
 	/** A read found a cached null past its null TTL: a miss that Caffeine counted as a hit. */

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -14,6 +15,7 @@ import dev.nearcache.autoconfigure.NearCacheAutoConfiguration;
 import dev.nearcache.autoconfigure.NearCacheEndpointAutoConfiguration;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.InvalidationStatistics;
+import dev.nearcache.testsupport.CachingEnabled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NearCacheEndpointAutoConfigurationTests {
 
 	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+		.withUserConfiguration(CachingEnabled.class)
+		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 				NearCacheEndpointAutoConfiguration.class))
 		.withPropertyValues("nearcache.invalidation.enabled=false");
 
@@ -44,7 +47,8 @@ class NearCacheEndpointAutoConfigurationTests {
 	@Test
 	void webExtensionIsNotDefinedWhenExposedOverJmxOnly() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+			.withUserConfiguration(CachingEnabled.class)
+			.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 					NearCacheEndpointAutoConfiguration.class))
 			.withPropertyValues("nearcache.invalidation.enabled=false", "spring.jmx.enabled=true",
 					"management.endpoints.jmx.exposure.include=nearcache")

@@ -3,6 +3,7 @@ package dev.nearcache.actuate;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -11,6 +12,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import dev.nearcache.autoconfigure.NearCacheAutoConfiguration;
 import dev.nearcache.autoconfigure.NearCacheHealthAutoConfiguration;
 import dev.nearcache.cache.NearCacheManager;
+import dev.nearcache.testsupport.CachingEnabled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NearCacheHealthAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+		.withUserConfiguration(CachingEnabled.class)
+		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 				NearCacheHealthAutoConfiguration.class))
 		.withPropertyValues("nearcache.invalidation.enabled=false");
 

@@ -59,7 +59,7 @@ final class WebInstance implements AutoCloseable {
 	static WebInstance start(int redisPort, String... properties) {
 		List<String> all = new ArrayList<>(List.of("server.port=0", "server.address=127.0.0.1",
 				"spring.application.name=actuator-test", "spring.main.banner-mode=off",
-				"management.endpoints.web.exposure.include=nearcache,health",
+				"management.endpoints.web.exposure.include=nearcache,health,caches",
 				"management.endpoint.health.show-details=always", "spring.web.error.include-message=always",
 				"nearcache.caches.products.ttl=10m", "nearcache.invalidation.max-retry-interval=200ms",
 				"spring.data.redis.host=127.0.0.1", "spring.data.redis.timeout=2s",

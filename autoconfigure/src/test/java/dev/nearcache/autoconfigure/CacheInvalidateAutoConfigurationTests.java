@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,6 +16,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 import dev.nearcache.annotation.CacheInvalidateAdvisor;
+import dev.nearcache.testsupport.CachingEnabled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CacheInvalidateAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+		.withUserConfiguration(CachingEnabled.class)
+		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 				CacheInvalidateAutoConfiguration.class))
 		.withPropertyValues("nearcache.invalidation.enabled=false");
 

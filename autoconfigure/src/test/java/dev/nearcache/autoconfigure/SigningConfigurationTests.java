@@ -9,6 +9,7 @@ import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.nearcache.invalidation.InvalidationCodec;
+import dev.nearcache.testsupport.CachingEnabled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,6 +22,7 @@ class SigningConfigurationTests {
 	private static final String SECRET = "configuration-tests-secret-0123456789abc";
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withUserConfiguration(CachingEnabled.class)
 		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
 		.withPropertyValues("nearcache.invalidation.enabled=false");
 

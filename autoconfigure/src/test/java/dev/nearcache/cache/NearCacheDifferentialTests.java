@@ -358,7 +358,7 @@ class NearCacheDifferentialTests {
 
 		NO_NULLS(false, Duration.ofMinutes(10), Duration.ofMinutes(10));
 
-		static final long MAXIMUM_SIZE = 1000;
+		static final long MAXIMUM_SIZE = 10_000;
 
 		final boolean allowNullValues;
 

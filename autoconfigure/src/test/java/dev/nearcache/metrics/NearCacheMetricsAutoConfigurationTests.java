@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.cache.autoconfigure.metrics.CacheMetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
@@ -14,6 +15,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import dev.nearcache.autoconfigure.NearCacheAutoConfiguration;
 import dev.nearcache.autoconfigure.NearCacheMetricsAutoConfiguration;
 import dev.nearcache.cache.NearCacheManager;
+import dev.nearcache.testsupport.CachingEnabled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NearCacheMetricsAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+		.withUserConfiguration(CachingEnabled.class)
+		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 				NearCacheMetricsAutoConfiguration.class, MetricsAutoConfiguration.class,
 				CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
 				CacheMetricsAutoConfiguration.class))
@@ -56,7 +59,8 @@ class NearCacheMetricsAutoConfigurationTests {
 	@Test
 	void nothingIsDefinedWithoutMicrometer() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class,
+			.withUserConfiguration(CachingEnabled.class)
+			.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class,
 					NearCacheMetricsAutoConfiguration.class))
 			.withPropertyValues("nearcache.invalidation.enabled=false")
 			.withClassLoader(new FilteredClassLoader(MeterRegistry.class))

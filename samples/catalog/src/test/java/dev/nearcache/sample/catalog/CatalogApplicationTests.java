@@ -155,6 +155,22 @@ class CatalogApplicationTests {
 	}
 
 	@Test
+	void nearcacheMetersCanBeSeenAsTheOperationsGuideShows() {
+		get(1);
+		get(1);
+		ResponseEntity<Map> gets = this.client.get()
+			.uri("/actuator/metrics/cache.gets?tag=cache:products&tag=result:hit")
+			.retrieve()
+			.toEntity(Map.class);
+		assertThat(gets.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(this.client.get().uri("/actuator/metrics").retrieve().body(String.class))
+			.contains("\"nearcache.channel.state\"", "\"nearcache.invalidations\"", "\"cache.gets\"");
+		String prometheus = this.client.get().uri("/actuator/prometheus").retrieve().body(String.class);
+		assertThat(prometheus).contains("nearcache_channel_state{", "state=\"LOCAL_ONLY\"")
+			.contains("cache_gets_total{").contains("cache=\"products\"");
+	}
+
+	@Test
 	void actuatorWritesNeedTheOpsUser() {
 		get(1);
 		assertThat(status("POST", "/actuator/nearcache/products", null)).isEqualTo(HttpStatus.UNAUTHORIZED);

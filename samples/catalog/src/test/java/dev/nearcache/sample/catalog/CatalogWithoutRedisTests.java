@@ -62,6 +62,13 @@ class CatalogWithoutRedisTests {
 		Map<String, Object> nearcache = client.get().uri("/actuator/health/nearcache").retrieve().body(Map.class);
 		assertThat(nearcache).containsEntry("status", "DEGRADED");
 		assertThat((Map<String, Object>) nearcache.get("details")).containsEntry("state", "CONNECTING");
+
+		// What the README says happens without Redis: not local-only, but degraded, every entry capped at 5 s.
+		Map<String, Object> instance = client.get().uri("/actuator/nearcache").retrieve().body(Map.class);
+		assertThat(instance).containsEntry("state", "CONNECTING").containsEntry("degradedMode", "SHORT_TTL");
+		Map<String, Object> products = (Map<String, Object>) ((Map<String, Object>) instance.get("caches"))
+			.get("products");
+		assertThat(products).containsEntry("degradedMode", "SHORT_TTL");
 	}
 
 }
