@@ -206,12 +206,22 @@ public class NearCacheManager implements CacheManager {
 	}
 
 	private NearCache create(NearCacheSettings settings) {
-		NearCache cache = new NearCache(settings, this.canonicalizer, this.publisher);
 		DegradedMode mode = this.degradedMode;
+		Duration ttl = this.degradedTtl;
+		NearCache cache = newCache(settings);
 		if (mode != null) {
-			cache.degrade(mode, this.degradedTtl);
+			cache.degrade(mode, ttl);
 		}
 		return cache;
+	}
+
+	/**
+	 * Construct a cache; a seam for tests that interleave creation with {@link #degrade}/{@link #restore}.
+	 * @param settings its settings
+	 * @return the new cache, not yet degraded
+	 */
+	NearCache newCache(NearCacheSettings settings) {
+		return new NearCache(settings, this.canonicalizer, this.publisher);
 	}
 
 	private void reportUnknown(String name) {
