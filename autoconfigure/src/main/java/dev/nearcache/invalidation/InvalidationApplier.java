@@ -214,9 +214,9 @@ public class InvalidationApplier {
 			logger.warn("nearcache: another live process uses this instance's id '" + this.statistics.instanceId()
 					+ "' on channel '" + this.statistics.channel() + "' (its incarnation " + incarnation
 					+ ", this process's " + this.codec.incarnation() + "). Its messages are applied as another "
-					+ "instance's, but instances running a nearcache without incarnations skip both processes' messages as "
-					+ "their own echo. "
-					+ "Give every process its own nearcache.instance-id (the default, host-pid-random, is unique).");
+					+ "instance's, but instances running a nearcache without incarnations skip both processes' "
+					+ "messages as their own echo. Give every process its own nearcache.instance-id (the default, "
+					+ "host-pid-random, is unique).");
 		}
 	}
 
