@@ -127,7 +127,13 @@ final class CacheInvalidateInterceptor implements MethodInterceptor {
 		}
 		catch (Throwable ex) {
 			if (!after.isEmpty()) {
-				invalidateIfCommittedAnyway(after, call, callerTransaction, ex);
+				try {
+					invalidateIfCommittedAnyway(after, call, callerTransaction, ex);
+				}
+				catch (RuntimeException invalidationFailure) {
+					// The caller must see what the method threw; the failure to invalidate travels with it.
+					ex.addSuppressed(invalidationFailure);
+				}
 			}
 			throw ex;
 		}
