@@ -1,6 +1,7 @@
 package dev.nearcache.actuate;
 
 import java.time.Instant;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +30,9 @@ public class NearCacheHealthIndicator implements HealthIndicator {
 	public static final Status DEGRADED = new Status("DEGRADED",
 			"Invalidations from other instances may be missed; caches serve locally");
 
+	private static final String DUPLICATE_EXPLANATION = "Another live process uses this instance's "
+			+ "nearcache.instance-id: its messages are applied as another instance's, but give each process its own id";
+
 	private final InvalidationStatistics statistics;
 
 	private final boolean downWhenDisconnected;
@@ -56,6 +60,11 @@ public class NearCacheHealthIndicator implements HealthIndicator {
 		}
 		health.withDetail("reconnects", this.statistics.reconnects())
 			.withDetail("publishFailures", this.statistics.publishFailures());
+		Instant duplicateAt = this.statistics.lastDuplicateInstanceAt();
+		if (duplicateAt != null) {
+			health.withDetail("duplicateInstanceId", Map.of("lastMessageAt", duplicateAt.toString(), "messages",
+					this.statistics.duplicateInstanceMessages(), "message", DUPLICATE_EXPLANATION));
+		}
 		String explanation = explanation(state);
 		if (explanation != null) {
 			health.withDetail("message", explanation);

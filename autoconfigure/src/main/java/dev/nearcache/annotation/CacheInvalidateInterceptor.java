@@ -57,6 +57,8 @@ final class CacheInvalidateInterceptor implements MethodInterceptor {
 
 	private static final String FLUX_RESULT = "for a Flux result";
 
+	private static final String AFTER_THROW = "after the method threw";
+
 	private final CacheInvalidateOperationSource operationSource;
 
 	private final BeanFactory beanFactory;
@@ -122,6 +124,18 @@ final class CacheInvalidateInterceptor implements MethodInterceptor {
 		Object result;
 		try {
 			result = invocation.proceed();
+		}
+		catch (Throwable ex) {
+			if (!after.isEmpty()) {
+				try {
+					invalidateIfCommittedAnyway(after, call, callerTransaction, ex);
+				}
+				catch (RuntimeException invalidationFailure) {
+					// The caller must see what the method threw; the failure to invalidate travels with it.
+					ex.addSuppressed(invalidationFailure);
+				}
+			}
+			throw ex;
 		}
 		finally {
 			if (invalidatedBefore != null) {
@@ -198,6 +212,65 @@ final class CacheInvalidateInterceptor implements MethodInterceptor {
 		return TRANSACTIONS_PRESENT && this.outsideTransactionAdvisor.getAsBoolean()
 				&& TransactionInvalidations.ranInItsOwnTransaction(this.beanFactory, call.method(),
 						call.targetClass(), callerTransaction);
+	}
+
+	/**
+	 * A method that threw may still have written for good: a {@code @Transactional} method commits on a checked
+	 * exception unless its rollback rules say otherwise. So invalidate as after a successful call when the write
+	 * commits: at once if the method ran in a transaction of its own that committed (its attribute does not roll back
+	 * for this exception), else from the active transaction's completion, which discards the invalidations on
+	 * rollback. Without a transaction, a call that threw invalidates nothing, as documented.
+	 */
+	private void invalidateIfCommittedAnyway(List<CacheInvalidateOperation> operations, MethodCall call,
+			boolean callerTransaction, Throwable thrown) {
+		if (ranInItsOwnTransaction(call, callerTransaction)) {
+			if (TransactionInvalidations.committedDespite(this.beanFactory, call.method(), call.targetClass(),
+					callerTransaction, thrown)) {
+				invalidateAfterThrow(operations, call, thrown, null);
+			}
+		}
+		else if (inTransaction()) {
+			invalidateAfterThrow(operations, call, thrown,
+					(batch) -> TransactionInvalidations.afterCommit(this.flusher, batch));
+		}
+	}
+
+	/**
+	 * Invalidate for a call that threw but whose write commits. {@code #result} is not available; an operation
+	 * whose keys cannot be computed without it clears its caches instead (too much is safe, too little is not),
+	 * and the evaluation error is added to the thrown exception as suppressed, never replacing it.
+	 */
+	private void invalidateAfterThrow(List<CacheInvalidateOperation> operations, MethodCall call, Throwable thrown,
+			@Nullable Consumer<InvalidationBatch> afterCommit) {
+		EvaluationContext context = context(call, null, AFTER_THROW);
+		InvalidationBatch batch = new InvalidationBatch();
+		InvalidationBatch immediate = new InvalidationBatch();
+		for (CacheInvalidateOperation operation : operations) {
+			InvalidationBatch keys = new InvalidationBatch();
+			try {
+				if (operation.unless() != null && isTrue(operation.unless(), context, call)) {
+					continue;
+				}
+				collect(operation, call, context, keys);
+			}
+			catch (CacheInvalidateException ex) {
+				thrown.addSuppressed(ex);
+				keys = new InvalidationBatch();
+				operation.cacheNames().forEach(keys::clear);
+			}
+			batch.addAll(keys);
+			if (operation.immediately()) {
+				immediate.addAll(keys);
+			}
+		}
+		if (afterCommit == null) {
+			flush(batch);
+			return;
+		}
+		flush(immediate);
+		if (!batch.isEmpty()) {
+			afterCommit.accept(batch);
+		}
 	}
 
 	/**

@@ -75,9 +75,7 @@ final class TransactionInvalidations {
 	 */
 	static boolean ranInItsOwnTransaction(BeanFactory beanFactory, Method method, Class<?> targetClass,
 			boolean callerTransaction) {
-		TransactionAttributeSource source = beanFactory.getBeanProvider(TransactionAttributeSource.class)
-			.getIfUnique();
-		TransactionAttribute attribute = (source != null) ? source.getTransactionAttribute(method, targetClass) : null;
+		TransactionAttribute attribute = attribute(beanFactory, method, targetClass);
 		if (attribute == null) {
 			return false;
 		}
@@ -87,6 +85,39 @@ final class TransactionInvalidations {
 			return true;
 		}
 		return !callerTransaction && propagation != TransactionDefinition.PROPAGATION_NEVER;
+	}
+
+	/**
+	 * Return whether a method that {@link #ranInItsOwnTransaction ran in a transaction of its own} and threw has
+	 * committed that transaction nevertheless: it had a real transaction ({@code REQUIRES_NEW}, or
+	 * {@code REQUIRED}/{@code NESTED} without a caller's), and its rollback rules do not roll back for what it threw
+	 * (by default only unchecked exceptions and errors roll back). A transaction marked rollback-only by the method
+	 * itself also counts as committed here: that errs on the side of invalidating.
+	 * @param beanFactory where the transaction attribute source is
+	 * @param method the method
+	 * @param targetClass the target class
+	 * @param callerTransaction whether a transaction was active when the method was called
+	 * @param thrown what the method threw
+	 * @return whether its writes were committed
+	 */
+	static boolean committedDespite(BeanFactory beanFactory, Method method, Class<?> targetClass,
+			boolean callerTransaction, Throwable thrown) {
+		TransactionAttribute attribute = attribute(beanFactory, method, targetClass);
+		if (attribute == null) {
+			return false;
+		}
+		int propagation = attribute.getPropagationBehavior();
+		boolean ownTransaction = propagation == TransactionDefinition.PROPAGATION_REQUIRES_NEW
+				|| !callerTransaction && (propagation == TransactionDefinition.PROPAGATION_REQUIRED
+						|| propagation == TransactionDefinition.PROPAGATION_NESTED);
+		return ownTransaction && !attribute.rollbackOn(thrown);
+	}
+
+	private static @Nullable TransactionAttribute attribute(BeanFactory beanFactory, Method method,
+			Class<?> targetClass) {
+		TransactionAttributeSource source = beanFactory.getBeanProvider(TransactionAttributeSource.class)
+			.getIfUnique();
+		return (source != null) ? source.getTransactionAttribute(method, targetClass) : null;
 	}
 
 	private static Deferred current(Consumer<InvalidationBatch> flusher) {

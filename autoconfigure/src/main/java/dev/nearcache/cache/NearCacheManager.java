@@ -182,15 +182,19 @@ public class NearCacheManager implements CacheManager {
 			reportUnknown(name);
 			return null;
 		}
-		boolean[] created = new boolean[1];
-		cache = this.caches.computeIfAbsent(name, (cacheName) -> {
-			created[0] = true;
-			return create(this.defaults.withName(cacheName));
-		});
-		if (created[0]) {
-			this.creationListeners.forEach((listener) -> listener.accept(this.caches.get(name)));
+		NearCache created;
+		// Under the lock of degrade() and restore(): a cache takes the mode in force when it becomes visible to
+		// them, so it can neither miss a degrade nor stay degraded after a restore.
+		synchronized (this) {
+			cache = this.caches.get(name);
+			if (cache != null) {
+				return cache;
+			}
+			created = create(this.defaults.withName(name));
+			this.caches.put(name, created);
 		}
-		return cache;
+		this.creationListeners.forEach((listener) -> listener.accept(created));
+		return created;
 	}
 
 	@Override
@@ -308,15 +312,26 @@ public class NearCacheManager implements CacheManager {
 		return this.degradedMode;
 	}
 
+	/** Create a cache in the current mode; called while holding this manager's lock, or from the constructor. */
 	private NearCache create(NearCacheSettings settings) {
-		CaffeineOptions options = new CaffeineOptions();
-		this.caffeineCustomizers.forEach((customizer) -> customizer.customize(settings, options));
-		NearCache cache = new NearCache(settings, this.canonicalizer, this.publisher, options);
 		DegradedMode mode = this.degradedMode;
+		Duration ttl = this.degradedTtl;
+		NearCache cache = newCache(settings);
 		if (mode != null) {
-			cache.degrade(mode, this.degradedTtl);
+			cache.degrade(mode, ttl);
 		}
 		return cache;
+	}
+
+	/**
+	 * Construct a cache; a seam for tests that interleave creation with {@link #degrade}/{@link #restore}.
+	 * @param settings its settings
+	 * @return the new cache, not yet degraded
+	 */
+	NearCache newCache(NearCacheSettings settings) {
+		CaffeineOptions options = new CaffeineOptions();
+		this.caffeineCustomizers.forEach((customizer) -> customizer.customize(settings, options));
+		return new NearCache(settings, this.canonicalizer, this.publisher, options);
 	}
 
 	private void reportUnknown(String name) {

@@ -29,8 +29,16 @@ import dev.nearcache.cache.NearCacheManager;
  * (degraded, e.g. during a Sentinel or Cluster failover that takes several attempts) defer their flush to the
  * heartbeat that proves the last one; a re-subscription within a window of the proof that ended a recycle is
  * part of the same incident. Gap flushes within the coalescing window are merged into one trailing flush (see
- * {@link ClearCoalescer}). Every flush resets the sequence baselines, so the jump that a reconnect causes is not
- * flushed twice. State changes are logged, never individual messages.
+ * {@link ClearCoalescer}). State changes are logged, never individual messages.
+ * <p>
+ * Invariant: <em>a lost message is always either detected or covered by a flush.</em> Sequence baselines survive
+ * every flush ({@link SequenceTracker}), so a message lost at any moment, also right after a gap flush or a
+ * recovery, shows as a jump at its sender's next message or heartbeat (at most one heartbeat interval later)
+ * and is flushed. A flush cannot tell which of the jumps that follow it it has covered already (a sender's
+ * messages missed during a reconnect look like one lost just after it), so after every flush that ends an incident
+ * (reconnect, recovery, degrade, backlog) the gap flushes of the next window are held back into one trailing
+ * flush at its end: one incident costs its own flush plus at most one more, however many senders published
+ * meanwhile, and a message really lost in that window is flushed at most one window after the incident.
  */
 public class ChannelMonitor {
 
@@ -75,6 +83,12 @@ public class ChannelMonitor {
 	private long provenNanos = Long.MIN_VALUE;
 
 	private final ClearCoalescer gapFlushes;
+
+	private final Runnable gapFlush = () -> {
+		synchronized (this) {
+			flush(FlushReason.GAP);
+		}
+	};
 
 	private final AtomicLong lastGapLogNanos = new AtomicLong(System.nanoTime() - GAP_LOG_INTERVAL_NANOS);
 
@@ -161,7 +175,8 @@ public class ChannelMonitor {
 			// Within a window of the proof that ended a recycle: the second of the two subscriptions a recycle can
 			// leave (the recycle's own, and the one from before it that Lettuce reconnected meanwhile), the same
 			// incident, already cleared at that proof. A message really lost in between still shows as a gap in
-			// its sender's seq at its next message or heartbeat.
+			// its sender's seq at its next message or heartbeat (baselines survive the proof's flush), held into
+			// the trailing flush that the proof scheduled.
 			this.statistics.recordReconnect();
 			this.statistics.recordCoalescedFlush();
 		}
@@ -213,6 +228,7 @@ public class ChannelMonitor {
 		}
 		else {
 			this.statistics.recordCoalescedFlush();
+			holdGapFlushes();
 		}
 		state(TransportState.SUBSCRIBED);
 		if (state == TransportState.DEGRADED) {
@@ -238,13 +254,9 @@ public class ChannelMonitor {
 					+ this.mode + "': a mixed fleet does not exchange all invalidations");
 		}
 		Long seq = message.seq();
-		if (seq != null && this.sequences.record(origin, seq,
+		if (seq != null && this.sequences.record(origin, message.incarnation(), seq,
 				message.type() == InvalidationMessage.Type.HEARTBEAT)) {
-			boolean flushedNow = this.gapFlushes.clear(FlushReason.GAP, () -> {
-				synchronized (this) {
-					flush(FlushReason.GAP);
-				}
-			});
+			boolean flushedNow = this.gapFlushes.clear(FlushReason.GAP, this.gapFlush);
 			if (!flushedNow) {
 				this.statistics.recordCoalescedFlush();
 			}
@@ -289,7 +301,7 @@ public class ChannelMonitor {
 			if (this.degradedMode != DegradedMode.SERVE_STALE) {
 				this.statistics.recordFlush(FlushReason.DEGRADED);
 				this.lastFlushNanos = now;
-				this.sequences.reset();
+				holdGapFlushes();
 			}
 			logger.warn("nearcache: nothing received on '" + this.channel + "' for "
 					+ Duration.ofNanos(now - this.lastHeardNanos).toMillis() + " ms, not even this instance's own "
@@ -347,7 +359,17 @@ public class ChannelMonitor {
 		this.scope.flush();
 		this.statistics.recordFlush(reason);
 		this.lastFlushNanos = System.nanoTime();
-		this.sequences.reset();
+		if (reason != FlushReason.GAP) {
+			holdGapFlushes();
+		}
+	}
+
+	/**
+	 * An incident's flush just happened: the jumps its senders show next may be what it covered, or messages
+	 * lost after it. Hold their gap flushes back into one trailing flush a window from now.
+	 */
+	private void holdGapFlushes() {
+		this.gapFlushes.holdOff(FlushReason.GAP, this.gapFlush, Duration.ofNanos(this.windowNanos));
 	}
 
 	/** Classic mode: one channel feeds every broadcasting cache, and its state is the instance's. */

@@ -92,6 +92,31 @@ final class ClearCoalescer implements AutoCloseable {
 		return runNow(clear);
 	}
 
+	/**
+	 * Treat a target as just cleared by other means and defer its clears asked for within {@code period} from now
+	 * into one trailing clear at the end of that period (then the usual window applies again). A no-op with a
+	 * window of zero, or while a trailing clear is pending (it will run anyway).
+	 * @param target identifies what {@code clear} clears
+	 * @param clear clears it
+	 * @param period how long to hold clears back
+	 */
+	void holdOff(Object target, Runnable clear, Duration period) {
+		if (this.scheduler == null) {
+			return;
+		}
+		Target state = this.targets.computeIfAbsent(target, (key) -> new Target(clear));
+		synchronized (state) {
+			if (!state.trailing) {
+				long heldUntil = System.nanoTime() + period.toNanos();
+				long lastStart = heldUntil - this.windowNanos;
+				if (!state.ever || lastStart - state.lastStart > 0) {
+					state.ever = true;
+					state.lastStart = lastStart;
+				}
+			}
+		}
+	}
+
 	private static boolean runNow(Runnable clear) {
 		clear.run();
 		return true;

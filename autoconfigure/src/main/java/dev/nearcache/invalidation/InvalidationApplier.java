@@ -3,6 +3,9 @@ package dev.nearcache.invalidation;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,6 +20,11 @@ import dev.nearcache.cache.NearCacheManager;
  * Applies the messages received on the channel to this instance's caches. Never throws: every input is applied,
  * skipped as this instance's own echo, or dropped and counted by reason.
  * <p>
+ * Own echo means this instance's id <em>and</em> this process start's incarnation. A message with this
+ * instance's id and another incarnation (or none) comes from a second live process configured with the same id:
+ * it is counted, logged loudly once per such process, and applied like any other instance's message, since that
+ * process's writes are real.
+ * <p>
  * Remote clears of a cache that arrive within {@code clearCoalesceWindow} of each other are merged (see
  * {@link ClearCoalescer}): counted as applied and as coalesced, and followed by one trailing clear.
  * <p>
@@ -29,6 +37,8 @@ public class InvalidationApplier {
 
 	private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
+	private static final int MAX_REPORTED_DUPLICATES = 100;
+
 	private final NearCacheManager cacheManager;
 
 	private final InvalidationCodec codec;
@@ -40,6 +50,8 @@ public class InvalidationApplier {
 	private final @Nullable ChannelMonitor monitor;
 
 	private final ClearCoalescer clears;
+
+	private final Set<String> reportedDuplicates = ConcurrentHashMap.newKeySet();
 
 	/**
 	 * Create an applier that only applies messages, with no liveness or loss detection.
@@ -123,11 +135,16 @@ public class InvalidationApplier {
 
 	private void apply(InvalidationMessage message, @Nullable ChannelMonitor monitor) {
 		if (this.statistics.instanceId().equals(message.origin())) {
-			this.statistics.recordSelfSkipped();
-			if (monitor != null && message.type() == InvalidationMessage.Type.HEARTBEAT) {
-				monitor.ownHeartbeat();
+			if (Objects.equals(message.incarnation(), this.codec.incarnation())) {
+				this.statistics.recordSelfSkipped();
+				if (monitor != null && message.type() == InvalidationMessage.Type.HEARTBEAT) {
+					monitor.ownHeartbeat();
+				}
+				return;
 			}
-			return;
+			// Another live process with this instance's id: its writes are real, so its messages are applied
+			// like any other instance's (its heartbeats prove nothing about this subscription).
+			duplicateInstance(message);
 		}
 		if (monitor != null) {
 			// Before applying: a gap flushes everything the channel feeds, then this message is applied as usual.
@@ -187,6 +204,19 @@ public class InvalidationApplier {
 			logger.warn("nearcache: dropped a message on channel '" + this.statistics.channel() + "' (reason "
 					+ reason.tag() + ", " + size + " bytes); " + this.statistics.dropped(reason)
 					+ " dropped for this reason so far. Logged at most once a minute per reason.");
+		}
+	}
+
+	private void duplicateInstance(InvalidationMessage message) {
+		this.statistics.recordDuplicateInstance();
+		String incarnation = String.valueOf(message.incarnation());
+		if (this.reportedDuplicates.size() < MAX_REPORTED_DUPLICATES && this.reportedDuplicates.add(incarnation)) {
+			logger.warn("nearcache: another live process uses this instance's id '" + this.statistics.instanceId()
+					+ "' on channel '" + this.statistics.channel() + "' (its incarnation " + incarnation
+					+ ", this process's " + this.codec.incarnation() + "). Its messages are applied as another "
+					+ "instance's, but instances running a nearcache without incarnations skip both processes' "
+					+ "messages as their own echo. Give every process its own nearcache.instance-id (the default, "
+					+ "host-pid-random, is unique).");
 		}
 	}
 

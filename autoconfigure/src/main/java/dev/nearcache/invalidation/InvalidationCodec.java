@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -19,6 +21,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The one owner of wire protocol v1: turns {@link InvalidationMessage messages} into JSON bytes and back.
+ * <p>
+ * A codec serves one process start: it stamps its {@linkplain #incarnation() incarnation} into every message it
+ * writes, so that the wire tells each start of an instance id apart.
  * <p>
  * Decoding never throws: every input is either a message or a {@link DropReason}. The size limit is checked
  * before parsing, the parser refuses deep nesting and duplicate fields, and keys are read as strings only;
@@ -41,8 +46,10 @@ public final class InvalidationCodec {
 
 	private final @Nullable MessageSigning signing;
 
+	private final @Nullable String incarnation;
+
 	/**
-	 * Create a codec for unsigned messages.
+	 * Create a codec for unsigned messages, with a new incarnation.
 	 * @param maxMessageSize the largest message, in bytes, that is read or written
 	 */
 	public InvalidationCodec(int maxMessageSize) {
@@ -50,13 +57,25 @@ public final class InvalidationCodec {
 	}
 
 	/**
-	 * Create a codec.
+	 * Create a codec with a new incarnation: one codec serves one process start.
 	 * @param maxMessageSize the largest message, in bytes, that is read or written
 	 * @param signing how messages are signed and verified, or {@code null} for unsigned messages
 	 */
 	public InvalidationCodec(int maxMessageSize, @Nullable MessageSigning signing) {
+		this(maxMessageSize, signing, newIncarnation());
+	}
+
+	/**
+	 * Create a codec.
+	 * @param maxMessageSize the largest message, in bytes, that is read or written
+	 * @param signing how messages are signed and verified, or {@code null} for unsigned messages
+	 * @param incarnation written as {@code inc} into every message this process sends; {@code null} writes none,
+	 * as senders before it did
+	 */
+	public InvalidationCodec(int maxMessageSize, @Nullable MessageSigning signing, @Nullable String incarnation) {
 		this.maxMessageSize = maxMessageSize;
 		this.signing = signing;
+		this.incarnation = incarnation;
 		JsonFactory factory = JsonFactory.builder()
 			.streamReadConstraints(StreamReadConstraints.builder()
 				.maxNestingDepth(MAX_NESTING_DEPTH)
@@ -74,6 +93,20 @@ public final class InvalidationCodec {
 	 */
 	public int maxMessageSize() {
 		return this.maxMessageSize;
+	}
+
+	/**
+	 * Return this process start's incarnation, written as {@code inc} into every message it sends: a receiver tells
+	 * a restarted sender, or a second live process with the same instance id, from the one it knew.
+	 * @return the incarnation, or {@code null} if messages are written without one
+	 */
+	public @Nullable String incarnation() {
+		return this.incarnation;
+	}
+
+	/** 64 random bits: two process starts share one with a negligible probability, and no clock is involved. */
+	private static String newIncarnation() {
+		return HexFormat.of().toHexDigits(new SecureRandom().nextLong());
 	}
 
 	/**
@@ -134,6 +167,10 @@ public final class InvalidationCodec {
 		}
 		if (message.mode() != null) {
 			json.put("mode", message.mode());
+		}
+		String incarnation = (message.incarnation() != null) ? message.incarnation() : this.incarnation;
+		if (incarnation != null) {
+			json.put("inc", incarnation);
 		}
 		return this.mapper.writeValueAsBytes(json);
 	}
@@ -255,8 +292,9 @@ public final class InvalidationCodec {
 		JsonNode origin = json.get("origin");
 		JsonNode cache = json.get("cache");
 		JsonNode mode = json.get("mode");
+		JsonNode incarnation = json.get("inc");
 		if (!isAbsent(origin) && !origin.isString() || !isAbsent(cache) && !cache.isString()
-				|| !isAbsent(mode) && !mode.isString()) {
+				|| !isAbsent(mode) && !mode.isString() || !isAbsent(incarnation) && !incarnation.isString()) {
 			return Decoded.dropped(DropReason.INVALID_FIELD);
 		}
 		Long seq;
@@ -280,7 +318,8 @@ public final class InvalidationCodec {
 			}
 		}
 		return Decoded.message(new InvalidationMessage(type, isAbsent(origin) ? null : origin.stringValue(), seq,
-				timestamp, isAbsent(cache) ? null : cache.stringValue(), keys, isAbsent(mode) ? null : mode.stringValue()));
+				timestamp, isAbsent(cache) ? null : cache.stringValue(), keys, isAbsent(mode) ? null : mode.stringValue(),
+				isAbsent(incarnation) ? null : incarnation.stringValue()));
 	}
 
 	private static boolean isAbsent(@Nullable JsonNode node) {

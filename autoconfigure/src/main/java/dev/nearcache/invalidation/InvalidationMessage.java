@@ -14,9 +14,12 @@ import org.jspecify.annotations.Nullable;
  * @param cache the cache it applies to; {@code null} for a clear of every cache and for heartbeats
  * @param keys the canonical keys to evict, for {@link Type#INVALIDATE}; empty otherwise
  * @param mode the sender's channel layout, in heartbeats ({@code classic} or {@code sharded}); lets a mixed fleet be detected
+ * @param incarnation which process start of {@code origin} sent it ({@code inc}): random per start, so a restarted
+ * sender, or a second live process with the same instance id, is told apart; {@code null} from senders that predate
+ * it and from foreign publishers. When encoding, {@code null} means the encoding codec's own incarnation
  */
 public record InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
-		@Nullable String cache, List<String> keys, @Nullable String mode) {
+		@Nullable String cache, List<String> keys, @Nullable String mode, @Nullable String incarnation) {
 
 	/** The protocol version this code writes and the highest it reads. */
 	public static final int VERSION = 1;
@@ -32,6 +35,21 @@ public record InvalidationMessage(Type type, @Nullable String origin, @Nullable 
 	}
 
 	/**
+	 * Create a message without an explicit incarnation.
+	 * @param type what the message asks for
+	 * @param origin the sender's instance id
+	 * @param seq the sender's sequence number
+	 * @param timestamp epoch milliseconds when sent
+	 * @param cache the cache it applies to
+	 * @param keys the canonical keys to evict
+	 * @param mode the sender's channel layout, in heartbeats
+	 */
+	public InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
+			@Nullable String cache, List<String> keys, @Nullable String mode) {
+		this(type, origin, seq, timestamp, cache, keys, mode, null);
+	}
+
+	/**
 	 * Create a message without {@code mode} (only heartbeats carry it).
 	 * @param type what the message asks for
 	 * @param origin the sender's instance id
@@ -42,7 +60,7 @@ public record InvalidationMessage(Type type, @Nullable String origin, @Nullable 
 	 */
 	public InvalidationMessage(Type type, @Nullable String origin, @Nullable Long seq, @Nullable Long timestamp,
 			@Nullable String cache, List<String> keys) {
-		this(type, origin, seq, timestamp, cache, keys, null);
+		this(type, origin, seq, timestamp, cache, keys, null, null);
 	}
 
 	/** Message types, with their wire names. */

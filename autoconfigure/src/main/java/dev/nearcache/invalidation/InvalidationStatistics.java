@@ -42,6 +42,10 @@ public final class InvalidationStatistics {
 
 	private final LongAdder coalescedClears = new LongAdder();
 
+	private final LongAdder duplicateInstanceMessages = new LongAdder();
+
+	private volatile long lastDuplicateAt;
+
 	private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
 
 	private final Map<FlushReason, LongAdder> flushes = new EnumMap<>(FlushReason.class);
@@ -160,6 +164,20 @@ public final class InvalidationStatistics {
 		return this.coalescedClears.sum();
 	}
 
+	/**
+	 * @return messages received that carry this instance's id but another incarnation: another live process uses
+	 * the same {@code nearcache.instance-id} (see {@code docs/consistency.md})
+	 */
+	public long duplicateInstanceMessages() {
+		return this.duplicateInstanceMessages.sum();
+	}
+
+	/** @return when a message from another process with this instance's id last arrived, or {@code null} if never */
+	public @Nullable Instant lastDuplicateInstanceAt() {
+		long at = this.lastDuplicateAt;
+		return (at != 0) ? Instant.ofEpochMilli(at) : null;
+	}
+
 	/** @return all flushes by reason */
 	public Map<FlushReason, Long> flushesByReason() {
 		Map<FlushReason, Long> counts = new EnumMap<>(FlushReason.class);
@@ -228,6 +246,11 @@ public final class InvalidationStatistics {
 
 	void recordCoalescedFlush() {
 		this.coalescedFlushes.increment();
+	}
+
+	void recordDuplicateInstance() {
+		this.duplicateInstanceMessages.increment();
+		this.lastDuplicateAt = System.currentTimeMillis();
 	}
 
 	void recordCoalescedClear() {

@@ -48,7 +48,8 @@ final class MessageSplitter {
 	}
 
 	private static long upperBoundOfUnsignedSize(String instanceId, String cache, List<String> keys) {
-		long size = 128 + 6L * (instanceId.length() + cache.length());
+		// 160: every fixed field at its longest, with the 16-digit inc the codec adds.
+		long size = 160 + 6L * (instanceId.length() + cache.length());
 		for (String key : keys) {
 			size += 6L * key.length() + 3;
 		}

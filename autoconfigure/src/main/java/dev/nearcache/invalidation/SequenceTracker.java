@@ -2,20 +2,32 @@ package dev.nearcache.invalidation;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
- * Detects lost messages by the senders' sequence numbers: each origin counts its invalidate and clear messages
+ * Detects lost messages by the senders' sequence numbers: each sender counts its invalidate and clear messages
  * up by one, and its heartbeats repeat the latest number, so a jump means something from it never arrived.
  * <p>
- * The first message seen from an origin sets its baseline; a restarted sender has a new instance id and so a
- * new baseline. Origins silent for ten minutes are forgotten, and at most 10,000 are tracked, so hostile input
- * cannot grow this without bound (a forgotten origin merely gets a new baseline).
+ * A sender is an instance id <em>and</em> its incarnation (the random {@code inc} of one process start): a
+ * restarted process, or a second live process with the same id, is a sender of its own with its own numbering,
+ * never hidden behind the higher baseline of another. A sender with an incarnation numbers from 1 at its start
+ * (heartbeats before its first message carry 0), so even its first message tells whether earlier ones were
+ * lost; a sender without one (older versions, foreign publishers) gets its baseline from its first message.
+ * <p>
+ * Baselines are never reset by a flush: a flush covers what was lost before it, but a message lost after it must
+ * still show as a gap at the sender's next message or heartbeat. The caller (the {@link ChannelMonitor}) keeps
+ * one incident from flushing many times by holding the gap flushes that follow an incident back into one.
+ * <p>
+ * Senders silent for ten minutes are forgotten, and at most 10,000 are tracked, so hostile input cannot grow this
+ * without bound (a forgotten sender with an incarnation shows as a gap when it speaks again, one without gets a
+ * new baseline).
  */
 final class SequenceTracker {
 
-	private final Cache<String, Long> lastSeq = Caffeine.newBuilder()
+	private final Cache<Sender, Long> lastSeq = Caffeine.newBuilder()
 		.maximumSize(10_000)
 		.expireAfterAccess(Duration.ofMinutes(10))
 		// Maintenance on the recording thread: on the common pool it cost a thread wake-up per message.
@@ -24,26 +36,28 @@ final class SequenceTracker {
 
 	/**
 	 * Record a message's sequence number.
-	 * @param origin the sender
+	 * @param origin the sender's instance id
+	 * @param incarnation the sender's incarnation, {@code null} if it sends none
 	 * @param seq its sequence number
 	 * @param heartbeat whether the message is a heartbeat (which repeats the latest number)
 	 * @return whether messages from the sender were lost before this one
 	 */
-	boolean record(String origin, long seq, boolean heartbeat) {
+	boolean record(String origin, @Nullable String incarnation, long seq, boolean heartbeat) {
 		boolean[] gap = new boolean[1];
-		this.lastSeq.asMap().compute(origin, (sender, last) -> {
+		long expected = heartbeat ? 0 : 1;
+		this.lastSeq.asMap().compute(new Sender(origin, incarnation), (sender, last) -> {
 			if (last == null) {
+				gap[0] = incarnation != null && seq > expected;
 				return seq;
 			}
-			gap[0] = seq > last + (heartbeat ? 0 : 1);
+			gap[0] = seq > last + expected;
 			return Math.max(last, seq);
 		});
 		return gap[0];
 	}
 
-	/** Forget every baseline: after a flush, nothing lost before it matters any more. */
-	void reset() {
-		this.lastSeq.invalidateAll();
+	/** One process start of an instance id. */
+	private record Sender(String origin, @Nullable String incarnation) {
 	}
 
 }

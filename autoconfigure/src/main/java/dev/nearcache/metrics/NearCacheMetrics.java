@@ -95,6 +95,10 @@ public class NearCacheMetrics implements MeterBinder {
 		FunctionCounter.builder("nearcache.clears.coalesced", channel, InvalidationStatistics::coalescedClears)
 			.description("Remote clears merged into a trailing clear of the same cache within the coalescing window")
 			.register(registry);
+		FunctionCounter.builder("nearcache.messages.duplicate.instance", channel,
+				InvalidationStatistics::duplicateInstanceMessages)
+			.description("Messages received from another live process using this instance's id")
+			.register(registry);
 		FunctionCounter.builder("nearcache.publish.failures", channel, InvalidationStatistics::publishFailures)
 			.description("Publish attempts that failed; each is retried")
 			.register(registry);

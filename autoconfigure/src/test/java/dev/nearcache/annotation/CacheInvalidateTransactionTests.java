@@ -17,11 +17,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.nearcache.annotation.TransactionalCatalogApplication.ProductService;
+import dev.nearcache.annotation.TransactionalCatalogApplication.Refused;
 import dev.nearcache.testsupport.RedisServerExtension;
 import dev.nearcache.testsupport.RedisServerProcess;
 
 import static dev.nearcache.annotation.AppInstance.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
@@ -77,7 +79,7 @@ class CacheInvalidateTransactionTests {
 		this.b.drainTo(this.a);
 		service(this.a).beforeCommit(() -> {
 		});
-		service(this.a).reset(20);
+		service(this.a).reset(24);
 		this.a.clearLocally();
 		this.b.clearLocally();
 		this.channel.takeMessagesFor("products");
@@ -106,6 +108,61 @@ class CacheInvalidateTransactionTests {
 		assertThat(service(this.a).nameInDatabase(2L)).isEqualTo("product-2");
 		assertThat(this.a.cached("products", 2L)).isEqualTo("product-2");
 		assertThat(this.b.cached("products", 2L)).isEqualTo("product-2");
+		assertThat(this.channel.takeMessagesFor("products")).isEmpty();
+	}
+
+	@Test
+	void checkedExceptionCommitsTheWriteAndStillInvalidates() {
+		readOnBoth(8L);
+		assertThatExceptionOfType(Refused.class)
+			.isThrownBy(() -> service(this.a).renameThenFailChecked(8L, "renamed"));
+		assertThat(service(this.a).nameInDatabase(8L)).as("committed: checked exceptions do not roll back")
+			.isEqualTo("renamed");
+		assertThat(this.a.holds("products", 8L)).isFalse();
+		eventually().until(() -> !this.b.holds("products", 8L));
+		assertThat(service(this.b).find(8L)).isEqualTo("renamed");
+		assertThat(this.channel.takeMessagesFor("products")).singleElement()
+			.satisfies((message) -> assertThat(message.get("keys")).asList().containsExactly("8"));
+	}
+
+	@Test
+	void checkedExceptionThatRollsBackInvalidatesNothing() {
+		readOnBoth(20L);
+		assertThatExceptionOfType(Refused.class)
+			.isThrownBy(() -> service(this.a).renameThenFailCheckedRollingBack(20L, "renamed"));
+		this.a.drainTo(this.b);
+		assertThat(service(this.a).nameInDatabase(20L)).isEqualTo("product-20");
+		assertThat(this.a.cached("products", 20L)).isEqualTo("product-20");
+		assertThat(this.b.cached("products", 20L)).isEqualTo("product-20");
+		assertThat(this.channel.takeMessagesFor("products")).isEmpty();
+	}
+
+	@Test
+	void checkedExceptionCaughtByTheCallerInvalidatesAtTheCallersCommit() {
+		readOnBoth(21L);
+		AtomicReference<Object> cachedBeforeCommit = new AtomicReference<>();
+		transactions(this.a).executeWithoutResult((status) -> {
+			assertThatExceptionOfType(Refused.class)
+				.isThrownBy(() -> service(this.a).renameThenFailChecked(21L, "renamed"));
+			this.a.drainTo(this.b);
+			cachedBeforeCommit.set(findOnB(21L));
+		});
+		assertThat(cachedBeforeCommit).as("not invalidated before the commit").hasValue("product-21");
+		eventually().until(() -> !this.b.holds("products", 21L));
+		assertThat(service(this.b).find(21L)).isEqualTo("renamed");
+	}
+
+	@Test
+	void checkedExceptionInACallerTransactionThatRollsBackInvalidatesNothing() {
+		readOnBoth(22L);
+		transactions(this.a).executeWithoutResult((status) -> {
+			assertThatExceptionOfType(Refused.class)
+				.isThrownBy(() -> service(this.a).renameThenFailChecked(22L, "renamed"));
+			status.setRollbackOnly();
+		});
+		this.a.drainTo(this.b);
+		assertThat(service(this.a).nameInDatabase(22L)).isEqualTo("product-22");
+		assertThat(this.b.cached("products", 22L)).isEqualTo("product-22");
 		assertThat(this.channel.takeMessagesFor("products")).isEmpty();
 	}
 

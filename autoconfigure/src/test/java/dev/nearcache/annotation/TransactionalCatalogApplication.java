@@ -170,6 +170,20 @@ class TransactionalCatalogApplication {
 		}
 
 		@Transactional
+		@CacheInvalidate(cacheNames = "products", key = "#id")
+		public void renameThenFailChecked(Long id, String name) throws Refused {
+			write(id, name);
+			throw new Refused();
+		}
+
+		@Transactional(rollbackFor = Refused.class)
+		@CacheInvalidate(cacheNames = "products", key = "#id")
+		public void renameThenFailCheckedRollingBack(Long id, String name) throws Refused {
+			write(id, name);
+			throw new Refused();
+		}
+
+		@Transactional
 		@CacheInvalidate(cacheNames = "products", keys = "#ids")
 		public void renameAll(List<Long> ids, String name) {
 			ids.forEach((id) -> write(id, name));
@@ -229,6 +243,15 @@ class TransactionalCatalogApplication {
 				}
 
 			});
+		}
+
+	}
+
+	/** A checked exception: by default a {@code @Transactional} method that throws it commits. */
+	static class Refused extends Exception {
+
+		Refused() {
+			super("refused after the write");
 		}
 
 	}

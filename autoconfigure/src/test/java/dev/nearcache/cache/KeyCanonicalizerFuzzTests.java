@@ -32,7 +32,7 @@ class KeyCanonicalizerFuzzTests {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
-	private static final InvalidationCodec codec = new InvalidationCodec(64 * 1024);
+	private static final InvalidationCodec codec = new InvalidationCodec(64 * 1024, null, null);
 
 	private final KeyCanonicalizer canonicalizer = new KeyCanonicalizer();
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link NearCacheManager}.
@@ -192,12 +194,74 @@ class NearCacheManagerTests {
 		assertThat(manager.getCacheNames()).isUnmodifiable();
 	}
 
+	@Test
+	void cacheCreatedWhileDegradeRunsIsDegraded() throws Exception {
+		PausingManager manager = new PausingManager();
+		CompletableFuture<NearCache> creating = CompletableFuture.supplyAsync(() -> manager.getCache("late"));
+		assertThat(manager.constructing.await(10, TimeUnit.SECONDS)).isTrue();
+		Thread degrading = new Thread(() -> manager.degrade(DegradedMode.BYPASS, Duration.ofSeconds(1)));
+		degrading.start();
+		// Either degrade() waits for the creation, or it ran past the cache that is not registered yet.
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> degrading.getState() == Thread.State.BLOCKED || !degrading.isAlive());
+		manager.proceed.countDown();
+		NearCache cache = creating.get(10, TimeUnit.SECONDS);
+		degrading.join(10_000);
+		assertThat(manager.getDegradedMode()).isEqualTo(DegradedMode.BYPASS);
+		assertThat(cache.getDegradedMode()).isEqualTo(DegradedMode.BYPASS);
+	}
+
+	@Test
+	void cacheCreatedWhileRestoreRunsIsRestored() throws Exception {
+		PausingManager manager = new PausingManager();
+		manager.degrade(DegradedMode.BYPASS, Duration.ofSeconds(1));
+		CompletableFuture<NearCache> creating = CompletableFuture.supplyAsync(() -> manager.getCache("late"));
+		assertThat(manager.constructing.await(10, TimeUnit.SECONDS)).isTrue();
+		Thread restoring = new Thread(manager::restore);
+		restoring.start();
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> restoring.getState() == Thread.State.BLOCKED || !restoring.isAlive());
+		manager.proceed.countDown();
+		NearCache cache = creating.get(10, TimeUnit.SECONDS);
+		restoring.join(10_000);
+		assertThat(manager.getDegradedMode()).isNull();
+		assertThat(cache.getDegradedMode()).isNull();
+		cache.put("k", "v");
+		assertThat(cache.get("k")).isNotNull();
+	}
+
 	private NearCacheManager manager(List<NearCacheSettings> configured, boolean dynamic) {
 		return new NearCacheManager(this.defaults, configured, dynamic, this.canonicalizer, this.publisher);
 	}
 
 	private static NearCacheSettings settings(String name) {
 		return new NearCacheSettings(name, Duration.ofMinutes(1), Duration.ofSeconds(10), 100, true, true);
+	}
+
+	/** A manager whose cache construction waits for the test: creation held between its two halves. */
+	private final class PausingManager extends NearCacheManager {
+
+		final CountDownLatch constructing = new CountDownLatch(1);
+
+		final CountDownLatch proceed = new CountDownLatch(1);
+
+		PausingManager() {
+			super(NearCacheManagerTests.this.defaults, List.of(), true, NearCacheManagerTests.this.canonicalizer,
+					NearCacheManagerTests.this.publisher);
+		}
+
+		@Override
+		NearCache newCache(NearCacheSettings settings) {
+			this.constructing.countDown();
+			try {
+				this.proceed.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return super.newCache(settings);
+		}
+
 	}
 
 	/** Records what would be published; our own interface, not a Redis mock. */

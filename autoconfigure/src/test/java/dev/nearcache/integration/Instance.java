@@ -26,13 +26,19 @@ final class Instance implements AutoCloseable {
 	}
 
 	static Instance start(int redisPort, String... properties) {
+		return start(List.of(), redisPort, properties);
+	}
+
+	static Instance start(List<Class<?>> extraSources, int redisPort, String... properties) {
 		List<String> all = new ArrayList<>(List.of("spring.data.redis.host=127.0.0.1",
 				"spring.data.redis.port=" + redisPort, "spring.data.redis.timeout=2s",
 				"spring.data.redis.connect-timeout=500ms", "spring.application.name=coherence-test",
 				"nearcache.invalidation.max-retry-interval=200ms", "spring.main.banner-mode=off",
 				"logging.level.dev.nearcache=INFO"));
 		all.addAll(List.of(properties));
-		return new Instance(new SpringApplicationBuilder(CatalogTestApplication.class)
+		List<Class<?>> sources = new ArrayList<>(List.of(CatalogTestApplication.class));
+		sources.addAll(extraSources);
+		return new Instance(new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
 			.web(WebApplicationType.NONE)
 			.properties(all.toArray(String[]::new))
 			.run());

@@ -97,7 +97,8 @@ class RedisSentinelTests {
 			}
 			flushes.add(count);
 			assertThat(count).as("instance %d cleared its caches for the failover", i).isPositive();
-			assertThat(count).as("instance %d: flushes of the one incident are coalesced", i).isLessThanOrEqualTo(2);
+			// degraded, recovered, and at most one trailing gap flush for what the others published meanwhile
+			assertThat(count).as("instance %d: flushes of the one incident are coalesced", i).isLessThanOrEqualTo(3);
 		}
 		// Coherent afterwards, on the new primary: no TTL would hide a missed invalidation.
 		for (long id = 1; id <= 3; id++) {

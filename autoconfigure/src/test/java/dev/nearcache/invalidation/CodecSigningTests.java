@@ -43,7 +43,7 @@ class CodecSigningTests {
 	}
 
 	private InvalidationCodec codec(String secret) {
-		return new InvalidationCodec(65536, signing(secret, null, false));
+		return new InvalidationCodec(65536, signing(secret, null, false), null);
 	}
 
 	private static InvalidationMessage invalidation(long ts) {
@@ -81,9 +81,9 @@ class CodecSigningTests {
 
 	@Test
 	void unsignedMessagesAreDroppedUnlessStillAccepted() {
-		byte[] unsigned = new InvalidationCodec(65536).encode(invalidation(this.now));
+		byte[] unsigned = new InvalidationCodec(65536, null, null).encode(invalidation(this.now));
 		assertThat(codec(SECRET).decode(unsigned).dropReason()).isEqualTo(DropReason.UNSIGNED);
-		InvalidationCodec lenient = new InvalidationCodec(65536, signing(SECRET, null, true));
+		InvalidationCodec lenient = new InvalidationCodec(65536, signing(SECRET, null, true), null);
 		assertThat(lenient.decode(unsigned).message()).isEqualTo(invalidation(this.now));
 	}
 
@@ -112,7 +112,7 @@ class CodecSigningTests {
 
 	@Test
 	void previousSecretVerifiesButNeverSigns() {
-		InvalidationCodec rotating = new InvalidationCodec(65536, signing(SECRET, OTHER_SECRET, false));
+		InvalidationCodec rotating = new InvalidationCodec(65536, signing(SECRET, OTHER_SECRET, false), null);
 		byte[] fromOld = codec(OTHER_SECRET).encode(invalidation(this.now));
 		assertThat(rotating.decode(fromOld).message()).isEqualTo(invalidation(this.now));
 		byte[] fromRotating = rotating.encode(invalidation(this.now));
@@ -144,7 +144,7 @@ class CodecSigningTests {
 	@Test
 	void receiverWithoutSecretAppliesTheBodyUnverified() {
 		String forged = VECTOR_ENVELOPE.replace(VECTOR_SIG, "00".repeat(32));
-		InvalidationCodec.Decoded decoded = new InvalidationCodec(65536)
+		InvalidationCodec.Decoded decoded = new InvalidationCodec(65536, null, null)
 			.decode(forged.getBytes(StandardCharsets.UTF_8));
 		assertThat(decoded.message()).isNotNull();
 		assertThat(decoded.message().keys()).containsExactly("42");
@@ -159,7 +159,7 @@ class CodecSigningTests {
 			.isEqualTo(DropReason.INVALID_FIELD);
 		assertThat(drop(codec, "{\"v\":1,\"type\":\"signed\",\"sig\":\"00\",\"body\":{}}"))
 			.isEqualTo(DropReason.INVALID_FIELD);
-		InvalidationCodec open = new InvalidationCodec(65536);
+		InvalidationCodec open = new InvalidationCodec(65536, null, null);
 		assertThat(drop(open, "{\"v\":1,\"type\":\"signed\",\"sig\":\"00\",\"body\":\"not json\"}"))
 			.isEqualTo(DropReason.MALFORMED);
 		assertThat(drop(open, "{\"v\":1,\"type\":\"signed\",\"sig\":\"00\",\"body\":"
@@ -171,7 +171,7 @@ class CodecSigningTests {
 	@Test
 	void encodedSizeStaysWithinTheBoundThePublisherSplitsBy() {
 		InvalidationCodec codec = codec(SECRET);
-		InvalidationCodec unsigned = new InvalidationCodec(65536);
+		InvalidationCodec unsigned = new InvalidationCodec(65536, null, null);
 		String worst = "\"\\".repeat(500);
 		InvalidationMessage message = new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, "\"\"\"", 1L,
 				this.now, "\\\\", List.of(worst, worst, "\u0001\u2028é"));
@@ -182,7 +182,7 @@ class CodecSigningTests {
 
 	@Test
 	void oversizedEnvelopeIsDroppedBeforeParsing() {
-		InvalidationCodec small = new InvalidationCodec(256, signing(SECRET, null, false));
+		InvalidationCodec small = new InvalidationCodec(256, signing(SECRET, null, false), null);
 		byte[] bytes = codec(SECRET).encode(new InvalidationMessage(InvalidationMessage.Type.INVALIDATE, "web-1", 1L,
 				this.now, "products", List.of("x".repeat(200))));
 		assertThat(small.decode(bytes).dropReason()).isEqualTo(DropReason.OVERSIZED);

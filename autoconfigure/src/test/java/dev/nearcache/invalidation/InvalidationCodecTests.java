@@ -35,7 +35,8 @@ class InvalidationCodecTests {
 	private static final String HEARTBEAT_EXAMPLE = "{\"v\":1,\"type\":\"heartbeat\",\"origin\":\"a\",\"seq\":19,"
 			+ "\"ts\":1763769605000}";
 
-	private final InvalidationCodec codec = new InvalidationCodec(64 * 1024);
+	/** Without an incarnation, so that exact JSON can be compared; {@link #incarnationIsWrittenAndRead} has one. */
+	private final InvalidationCodec codec = new InvalidationCodec(64 * 1024, null, null);
 
 	// --- encode ---
 
@@ -96,6 +97,33 @@ class InvalidationCodecTests {
 			assertThat(decoded.dropReason()).as("%s", message).isNull();
 			assertThat(decoded.message()).isEqualTo(message);
 		}
+	}
+
+	@Test
+	void incarnationIsWrittenAndRead() {
+		InvalidationCodec stamping = new InvalidationCodec(64 * 1024, null, "5f0e2a9c11d3b7e4");
+		InvalidationMessage sent = new InvalidationMessage(Type.INVALIDATE, "a", 17L, 1763769600123L, "products",
+				List.of("42"));
+		assertThat(new String(stamping.encode(sent), StandardCharsets.UTF_8)).isEqualTo("{\"v\":1,\"type\":"
+				+ "\"invalidate\",\"origin\":\"a\",\"seq\":17,\"ts\":1763769600123,\"cache\":\"products\","
+				+ "\"keys\":[\"42\"],\"inc\":\"5f0e2a9c11d3b7e4\"}");
+		assertThat(this.codec.decode(stamping.encode(sent)).message()).isEqualTo(new InvalidationMessage(
+				Type.INVALIDATE, "a", 17L, 1763769600123L, "products", List.of("42"), null, "5f0e2a9c11d3b7e4"));
+		InvalidationMessage relayed = new InvalidationMessage(Type.CLEAR, "b", 1L, null, null, List.of(), null,
+				"other-start");
+		assertThat(stamping.decode(stamping.encode(relayed)).message()).isEqualTo(relayed);
+	}
+
+	@Test
+	void everyCodecIsItsOwnIncarnation() {
+		assertThat(new InvalidationCodec(1024).incarnation()).hasSize(16)
+			.isNotEqualTo(new InvalidationCodec(1024).incarnation());
+	}
+
+	@Test
+	void incarnationThatIsNotAStringIsDropped() {
+		assertThat(decode("{\"v\":1,\"type\":\"clear\",\"origin\":\"a\",\"inc\":42}").dropReason())
+			.isEqualTo(DropReason.INVALID_FIELD);
 	}
 
 	@Test
@@ -190,7 +218,7 @@ class InvalidationCodecTests {
 
 	@Test
 	void oversizedInputIsDroppedBeforeParsing() {
-		InvalidationCodec small = new InvalidationCodec(256);
+		InvalidationCodec small = new InvalidationCodec(256, null, null);
 		byte[] garbage = new byte[257];
 		Arrays.fill(garbage, (byte) 0xff);
 		assertThat(small.decode(garbage).dropReason()).isEqualTo(DropReason.OVERSIZED);
@@ -200,7 +228,7 @@ class InvalidationCodecTests {
 
 	@Test
 	void inputOfExactlyMaxSizeIsParsed() {
-		InvalidationCodec small = new InvalidationCodec(256);
+		InvalidationCodec small = new InvalidationCodec(256, null, null);
 		String prefix = "{\"v\":1,\"type\":\"invalidate\",\"cache\":\"p\",\"keys\":[\"";
 		String suffix = "\"]}";
 		String exact = prefix + "k".repeat(256 - prefix.length() - suffix.length()) + suffix;
@@ -385,7 +413,7 @@ class InvalidationCodecTests {
 	@Test
 	void decodeOfRandomBytesNeverThrows() {
 		Random random = new Random(20251122L);
-		InvalidationCodec small = new InvalidationCodec(512);
+		InvalidationCodec small = new InvalidationCodec(512, null, null);
 		for (int i = 0; i < 3_000; i++) {
 			byte[] bytes = new byte[random.nextInt(600)];
 			random.nextBytes(bytes);
