@@ -259,6 +259,15 @@ public class ChannelMonitor {
 	}
 
 	/**
+	 * The subscription was stopped (shutdown): nothing arrives from now on, so the caches run in the degraded
+	 * mode until the process ends.
+	 */
+	public synchronized void stopped() {
+		state(TransportState.STOPPED);
+		this.scope.degrade(this.degradedMode, this.degradedTtl);
+	}
+
+	/**
 	 * Stop the thread that runs deferred gap flushes.
 	 */
 	public void close() {
@@ -278,7 +287,10 @@ public class ChannelMonitor {
 	 */
 	public synchronized boolean checkSilence() {
 		long now = System.nanoTime();
-		if (now - this.lastHeardNanos <= this.windowNanos) {
+		// Read once: heard() runs on the receiving thread meanwhile, and a later value would make the silence
+		// logged below negative.
+		long lastHeard = this.lastHeardNanos;
+		if (now - lastHeard <= this.windowNanos) {
 			return false;
 		}
 		TransportState state = this.state;
@@ -292,7 +304,7 @@ public class ChannelMonitor {
 				this.sequences.reset();
 			}
 			logger.warn("nearcache: nothing received on '" + this.channel + "' for "
-					+ Duration.ofNanos(now - this.lastHeardNanos).toMillis() + " ms, not even this instance's own "
+					+ Duration.ofNanos(now - lastHeard).toMillis() + " ms, not even this instance's own "
 					+ "heartbeat; degraded (" + this.degradedMode + ") and re-subscribing");
 		}
 		// Wait a full window again before the next recycle.
