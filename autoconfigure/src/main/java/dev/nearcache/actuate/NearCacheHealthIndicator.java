@@ -55,7 +55,8 @@ public class NearCacheHealthIndicator implements HealthIndicator {
 			health.withDetail("lastMessageReceivedAt", lastReceivedAt.toString());
 		}
 		health.withDetail("reconnects", this.statistics.reconnects())
-			.withDetail("publishFailures", this.statistics.publishFailures());
+			.withDetail("publishFailures", this.statistics.publishFailures())
+			.withDetail("heartbeatFailures", this.statistics.heartbeatFailures());
 		String explanation = explanation(state);
 		if (explanation != null) {
 			health.withDetail("message", explanation);

@@ -96,7 +96,14 @@ public class NearCacheMetrics implements MeterBinder {
 			.description("Remote clears merged into a trailing clear of the same cache within the coalescing window")
 			.register(registry);
 		FunctionCounter.builder("nearcache.publish.failures", channel, InvalidationStatistics::publishFailures)
-			.description("Publish attempts that failed; each is retried")
+			.description("Attempts to publish invalidations that failed; each is retried. Heartbeats not included")
+			.register(registry);
+		FunctionCounter.builder("nearcache.heartbeat.failures", channel, InvalidationStatistics::heartbeatFailures)
+			.description("Heartbeats that could not be published; rises while Redis is down even when nothing is "
+					+ "invalidated")
+			.register(registry);
+		FunctionCounter.builder("nearcache.publish.after.stop", channel, InvalidationStatistics::offeredAfterStop)
+			.description("Invalidations offered after the publisher stopped at shutdown, never published")
 			.register(registry);
 		for (TransportState state : TransportState.values()) {
 			Gauge.builder("nearcache.channel.state", channel, (statistics) -> (statistics.state() == state) ? 1 : 0)
