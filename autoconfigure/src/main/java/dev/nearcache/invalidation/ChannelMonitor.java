@@ -179,7 +179,8 @@ public class ChannelMonitor {
 			this.statistics.recordCoalescedFlush();
 			if (!this.reconnectLogged) {
 				this.reconnectLogged = true;
-				logger.warn("nearcache: re-subscribed to '" + this.channel + "' after the connection was "
+				// INFO: the incident was reported (WARN) when it began; this is progress towards its end.
+				logger.info("nearcache: re-subscribed to '" + this.channel + "' after the connection was "
 						+ "lost; every cache is cleared once a heartbeat proves the subscription");
 			}
 		}

@@ -384,7 +384,10 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 			}
 		}
 
-		/** Say once per incident why the channel could not be subscribed. */
+		/**
+		 * Say why the channel could not be subscribed: once at startup; later failures belong to an incident that
+		 * the channel's monitor has reported already.
+		 */
 		private void failed(Exception ex) {
 			Throwable root = root(ex);
 			String message = String.valueOf(root.getMessage());
@@ -394,6 +397,16 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 					logger.error("nearcache: Redis rejected the subscription (" + message + "): sharded pub/sub "
 							+ "needs Redis 7 or later. Set nearcache.redis.pubsub=classic for this Redis; until then "
 							+ "caches stay in the degraded mode");
+				}
+				return;
+			}
+			if (this.subscribedBefore.get()) {
+				// The channel's monitor has said so once for this incident (silence, lost or ended subscription),
+				// and says so again when it is over: one voice in the log.
+				if (logger.isDebugEnabled()) {
+					logger.debug("nearcache: could not subscribe to '"
+							+ RedisInvalidationSubscriber.this.layout.channel(this.bucket) + "' again yet (" + root
+							+ "); retrying with back-off");
 				}
 				return;
 			}

@@ -208,6 +208,9 @@ abstract class TransportContractTests {
 		CatalogTestApplication.ProductService.pauseMillis = 0;
 		// Asserting that something did not happen: give the silence check two more windows to act.
 		LockSupportPause.millis(window.toMillis() * 2);
+		System.out.println("nearcache slow load (" + getClass().getSimpleName() + "): "
+				+ (statistics.flushes(FlushReason.DEGRADED) - flushesBefore.get(FlushReason.DEGRADED))
+				+ " degradations, " + (total(statistics.flushesByReason()) - total(flushesBefore)) + " flushes");
 		assertThat(statistics.flushes(FlushReason.DEGRADED)).as("degradations").isEqualTo(flushesBefore.get(FlushReason.DEGRADED));
 		assertThat(statistics.flushesByReason()).as("flushes").isEqualTo(flushesBefore);
 		assertThat(statistics.reconnects()).as("recycled subscriptions").isEqualTo(reconnectsBefore);
@@ -216,10 +219,10 @@ abstract class TransportContractTests {
 			long key = id;
 			await().atMost(DEADLINE).untilAsserted(() -> assertThat(reader.service().findAfterPause(key)).isEqualTo("v1"));
 		}
-		System.out.println("nearcache slow load (" + getClass().getSimpleName() + "): "
-				+ (statistics.flushesByReason().values().stream().mapToLong(Long::longValue).sum()
-						- flushesBefore.values().stream().mapToLong(Long::longValue).sum())
-				+ " flushes");
+	}
+
+	private static long total(Map<FlushReason, Long> flushes) {
+		return flushes.values().stream().mapToLong(Long::longValue).sum();
 	}
 
 	private static List<Long> heldBy(Instance instance, long from, long to) {
