@@ -53,18 +53,18 @@ import dev.nearcache.cache.InvalidationPublisher;
  * nothing at all was heard on it for an interval plus a random part of half an interval, or this instance
  * published on it since its last heartbeat there.
  * <p>
- * Shutdown: it stops in phase {@link #PHASE}, after the web server has drained its requests and stopped, and
- * before the connection factory closes (phase 0), so that whatever the application writes while shutting down
- * is still published. What is pending is then published within {@code shutdownTimeout}; an invalidation offered
+ * Shutdown: it stops in phase {@link #PHASE}, after the web server has drained its requests and stopped and
+ * Spring's executors have finished their tasks, and before the connection factory closes (phase 0), so that
+ * whatever the application writes while shutting down is still published. What is pending is then published within {@code shutdownTimeout}; an invalidation offered
  * after that is counted ({@link InvalidationStatistics#offeredAfterStop()}) and logged.
  */
 public class RedisInvalidationPublisher implements InvalidationPublisher, SmartLifecycle {
 
 	/**
-	 * The lifecycle phase of the publisher: below the web server's graceful shutdown
-	 * ({@code DEFAULT_PHASE - 1024}) and stop ({@code DEFAULT_PHASE - 2048}), so it stops after them, and above
-	 * the connection factory's (0), so the connection is still there. One below the subscriber's, so it stops
-	 * last.
+	 * The lifecycle phase of the publisher: below the web server's graceful shutdown, Spring's executors and
+	 * schedulers and the message listener containers, so it stops after everything that can still write, and
+	 * above the connection factory's (0), so the connection is still there (see
+	 * {@link RedisInvalidationSubscriber#PHASE}). One below the subscriber's, so it stops last.
 	 */
 	public static final int PHASE = RedisInvalidationSubscriber.PHASE - 1;
 

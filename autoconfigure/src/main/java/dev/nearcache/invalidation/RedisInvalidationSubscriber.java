@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 import org.springframework.util.backoff.BackOffExecution;
 
 /**
@@ -47,11 +48,14 @@ import org.springframework.util.backoff.BackOffExecution;
 public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBean {
 
 	/**
-	 * The lifecycle phase of the subscriber: below the web server's graceful shutdown
-	 * ({@code DEFAULT_PHASE - 1024}) and stop ({@code DEFAULT_PHASE - 2048}), so it keeps applying invalidations
-	 * while requests drain; above the connection factory's (0).
+	 * The lifecycle phase of the subscriber, 1024 below Spring's executors and schedulers
+	 * ({@link ExecutorConfigurationSupport#DEFAULT_PHASE}, {@code Integer.MAX_VALUE / 2}, which wait for their
+	 * running tasks when they stop) and so far below the web server's graceful shutdown
+	 * ({@code DEFAULT_PHASE - 1024}) and stop ({@code DEFAULT_PHASE - 2048}) and the message listener containers
+	 * ({@code DEFAULT_PHASE}): it stops after all of them, and keeps applying invalidations while they drain.
+	 * Above the connection factory's (0), which stops after it.
 	 */
-	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+	public static final int PHASE = ExecutorConfigurationSupport.DEFAULT_PHASE - 1024;
 
 	private static final Log logger = LogFactory.getLog(RedisInvalidationSubscriber.class);
 

@@ -179,6 +179,48 @@ abstract class TransportContractTests {
 	}
 
 	/**
+	 * {@code @Async} writes running on Spring Boot's task executor when the context closes: the executor lets
+	 * them finish when it stops (phase {@code Integer.MAX_VALUE / 2}), and the publisher stops after it.
+	 */
+	@Test
+	void asyncWritesRunningAtShutdownArePublished() throws Exception {
+		int writes = 4;
+		Instance reader = start();
+		Instance writer = Instance.startWeb(redisPort(), AsyncWrites.class,
+				properties("spring.task.execution.pool.core-size=8"));
+		this.instances.add(writer);
+		await().atMost(DEADLINE).until(() -> reader.subscribed() && writer.subscribed());
+		for (long id = 1; id <= writes; id++) {
+			assertThat(reader.service().find(id)).isEqualTo("v0");
+		}
+		AsyncWrites.started.set(0);
+		AsyncWrites.finished.set(0);
+		AsyncWrites.Writer async = writer.context.getBean(AsyncWrites.Writer.class);
+		for (long id = 1; id <= writes; id++) {
+			async.rename(id, "v1");
+		}
+		await().atMost(DEADLINE).until(() -> AsyncWrites.started.get() == writes);
+		Thread closer = new Thread(writer.context::close, "sigterm");
+		closer.start();
+		closer.join(TimeUnit.SECONDS.toMillis(40));
+		List<Long> done = new ArrayList<>();
+		for (long id = 1; id <= AsyncWrites.finished.get(); id++) {
+			done.add(id);
+		}
+		assertThat(done).as("the executor lets running tasks finish").hasSize(writes);
+		List<Long> stale = List.of();
+		try {
+			await().atMost(Duration.ofSeconds(5)).until(() -> staleAt(reader, done).isEmpty());
+		}
+		catch (ConditionTimeoutException ex) {
+			stale = staleAt(reader, done);
+		}
+		System.out.println("nearcache @Async at shutdown (" + getClass().getSimpleName() + "): " + done.size()
+				+ " writes finished, " + stale.size() + " invalidations lost");
+		assertThat(stale).as("finished writes whose invalidation never reached the other instance").isEmpty();
+	}
+
+	/**
 	 * A slow database query that meets remote invalidations and clears: the applying thread waits for the load
 	 * (a clear waits for loads that started before it) far longer than the silence window. Heartbeats still
 	 * arrive, so the channel is alive: no degradation, no flush.
