@@ -122,10 +122,9 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 	public static RedisInvalidationSubscriber sharded(Supplier<@Nullable AbstractRedisClient> client,
 			ShardedMonitors monitors, InvalidationApplier applier, InvalidationStatistics statistics,
 			Duration commandTimeout, Duration maxRetryInterval, Duration checkInterval, int receiveQueueCapacity) {
-		RedisInvalidationSubscriber subscriber = new RedisInvalidationSubscriber(
-				new ShardedSubscribeBinding(client, monitors.channels(), commandTimeout), monitors.channels(),
-				monitors::monitor, applier, statistics, maxRetryInterval, checkInterval, receiveQueueCapacity);
-		return subscriber;
+		return new RedisInvalidationSubscriber(new ShardedSubscribeBinding(client, monitors.channels(), commandTimeout),
+				monitors.channels(), monitors::monitor, applier, statistics, maxRetryInterval, checkInterval,
+				receiveQueueCapacity);
 	}
 
 	RedisInvalidationSubscriber(SubscribeBinding binding, ChannelLayout layout, IntFunction<ChannelMonitor> monitors,
