@@ -105,6 +105,33 @@ abstract class TransportContractTests {
 		assertThat(a.statistics().selfSkipped()).as("its own messages come back and are skipped").isPositive();
 	}
 
+	/**
+	 * Invalidations from many threads at once, issued by the calling threads or the background thread: each
+	 * channel's sequence numbers leave in order with none skipped, and heartbeats never announce a number whose
+	 * message has not left, or the receiver would flush for a loss that did not happen.
+	 */
+	@Test
+	void invalidationsFromManyThreadsArriveWithoutAGap() throws Exception {
+		Instance a = start();
+		Instance b = start();
+		await().atMost(DEADLINE).until(() -> a.subscribed() && b.subscribed());
+		Map<FlushReason, Long> flushesBefore = b.statistics().flushesByReason();
+		List<CompletableFuture<Void>> writers = new ArrayList<>();
+		for (int thread = 0; thread < 8; thread++) {
+			int t = thread;
+			writers.add(CompletableFuture.runAsync(() -> {
+				for (int i = 0; i < 200; i++) {
+					a.cache("thread-" + (t % 4)).evict("k" + t + "-" + i);
+				}
+			}));
+		}
+		CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+		await().atMost(DEADLINE).until(() -> a.statistics().publishFailures() == 0
+				&& b.statistics().received() > 0 && a.statistics().published() > 0);
+		await().atMost(DEADLINE).until(() -> b.statistics().applied() >= a.statistics().published());
+		assertThat(b.statistics().flushesByReason()).as("no gap, no flush").isEqualTo(flushesBefore);
+	}
+
 	@Test
 	void whatIsPendingWhenThePublisherStopsIsPublished() {
 		Instance a = start();
