@@ -489,7 +489,9 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		this.sending.lock();
 		try {
 			for (int bucket = 0; bucket < this.layout.buckets(); bucket++) {
-				if (!backingOff(bucket, now) && heartbeatDue(bucket, now)) {
+				// A requested heartbeat (the proof a new subscription waits for) does not wait for the back-off.
+				boolean requested = this.heartbeatRequested.get(bucket) != 0;
+				if ((requested || !backingOff(bucket, now)) && heartbeatDue(bucket, now)) {
 					long latest = this.seq.get(bucket);
 					InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT,
 							this.instanceId, latest, System.currentTimeMillis(), null, List.of(), this.layout.mode());
