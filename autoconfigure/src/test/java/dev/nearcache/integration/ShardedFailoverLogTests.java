@@ -55,7 +55,7 @@ class ShardedFailoverLogTests {
 	}
 
 	@Test
-	void aPrimaryFailoverLogsAtMostOneWarningPerChannelItCarried(CapturedOutput output) {
+	void aPrimaryFailoverLogsNoErrorAndOneVoicePerChannel(CapturedOutput output) {
 		this.cluster = RedisClusterFixture.start(3, 1);
 		CatalogTestApplication.database = new ConcurrentHashMap<>();
 		List<String> properties = new ArrayList<>(List.of(ShardedPubSubClusterTests.PROPERTIES));
