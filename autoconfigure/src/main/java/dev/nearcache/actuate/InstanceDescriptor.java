@@ -62,7 +62,11 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 	 * @param heartbeatsReceived heartbeats received from other instances
 	 * @param selfSkipped this instance's own messages received back and skipped
 	 * @param dropped received messages that were not applied, by reason (see {@code docs/protocol.md})
-	 * @param publishFailures publish attempts that failed; each is retried
+	 * @param publishFailures attempts to publish invalidations that failed; each is retried (heartbeats not
+	 * included)
+	 * @param heartbeatFailures heartbeats that could not be published (rises while Redis is down, even when nothing
+	 * is invalidated)
+	 * @param offeredAfterStop invalidations offered after the publisher stopped at shutdown, never published
 	 * @param reconnects re-subscriptions after a lost connection
 	 * @param flushes times every broadcasting cache was cleared because invalidations may have been missed, by
 	 * reason
@@ -70,8 +74,9 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 	 * @param coalescedClears remote clears merged into one trailing clear of the same cache (also counted as applied)
 	 */
 	public record Counters(long published, long received, long applied, long heartbeatsPublished,
-			long heartbeatsReceived, long selfSkipped, Map<String, Long> dropped, long publishFailures, long reconnects,
-			Map<String, Long> flushes, long coalescedFlushes, long coalescedClears) {
+			long heartbeatsReceived, long selfSkipped, Map<String, Long> dropped, long publishFailures,
+			long heartbeatFailures, long offeredAfterStop, long reconnects, Map<String, Long> flushes,
+			long coalescedFlushes, long coalescedClears) {
 
 		public Counters {
 			dropped = Collections.unmodifiableMap(new LinkedHashMap<>(dropped));
@@ -85,7 +90,8 @@ public record InstanceDescriptor(String instanceId, String channel, String state
 			statistics.flushesByReason().forEach((reason, count) -> flushes.put(reason.tag(), count));
 			return new Counters(statistics.published(), statistics.received(), statistics.applied(),
 					statistics.heartbeatsPublished(), statistics.heartbeatsReceived(), statistics.selfSkipped(),
-					dropped, statistics.publishFailures(), statistics.reconnects(), flushes,
+					dropped, statistics.publishFailures(), statistics.heartbeatFailures(), statistics.offeredAfterStop(),
+					statistics.reconnects(), flushes,
 					statistics.coalescedFlushes(), statistics.coalescedClears());
 		}
 

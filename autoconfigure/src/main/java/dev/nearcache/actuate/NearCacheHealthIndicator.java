@@ -59,7 +59,8 @@ public class NearCacheHealthIndicator implements HealthIndicator {
 			health.withDetail("lastMessageReceivedAt", lastReceivedAt.toString());
 		}
 		health.withDetail("reconnects", this.statistics.reconnects())
-			.withDetail("publishFailures", this.statistics.publishFailures());
+			.withDetail("publishFailures", this.statistics.publishFailures())
+			.withDetail("heartbeatFailures", this.statistics.heartbeatFailures());
 		Instant duplicateAt = this.statistics.lastDuplicateInstanceAt();
 		if (duplicateAt != null) {
 			health.withDetail("duplicateInstanceId", Map.of("lastMessageAt", duplicateAt.toString(), "messages",

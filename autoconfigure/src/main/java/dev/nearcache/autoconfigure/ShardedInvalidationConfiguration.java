@@ -20,15 +20,16 @@ import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.invalidation.InvalidationApplier;
 import dev.nearcache.invalidation.InvalidationCodec;
 import dev.nearcache.invalidation.InvalidationStatistics;
+import dev.nearcache.invalidation.RedisInvalidationPublisher;
+import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 import dev.nearcache.invalidation.ShardedChannels;
-import dev.nearcache.invalidation.ShardedInvalidationPublisher;
-import dev.nearcache.invalidation.ShardedInvalidationSubscriber;
 import dev.nearcache.invalidation.ShardedMonitors;
 
 /**
  * The sharded pub/sub transport ({@code nearcache.redis.pubsub=sharded}, or 'auto' on a cluster configuration):
  * publishes through the application's cluster connection factory and subscribes with Lettuce's cluster client
- * directly, since Spring Data Redis' listener container cannot subscribe to sharded channels.
+ * directly, since Spring Data Redis' listener container cannot subscribe to sharded channels. The publisher and
+ * subscriber are the classic mode's, with the sharded bindings.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(value = RedisConnectionFactory.class, name = "io.lettuce.core.cluster.RedisClusterClient")
@@ -67,7 +68,7 @@ class ShardedInvalidationConfiguration {
 	@ConditionalOnMissingBean
 	ShardedMonitors nearCacheShardedMonitors(ShardedChannels channels, NearCacheManager cacheManager,
 			InvalidationStatistics statistics, NearCacheProperties properties,
-			ObjectProvider<ShardedInvalidationPublisher> publisher) {
+			ObjectProvider<RedisInvalidationPublisher> publisher) {
 		RedisInvalidationConfiguration.requirePositive("nearcache.degraded.ttl", properties.getDegraded().getTtl());
 		return new ShardedMonitors(cacheManager, statistics, channels,
 				properties.getDegraded().getMode(), properties.getDegraded().getTtl(),
@@ -78,7 +79,7 @@ class ShardedInvalidationConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(InvalidationPublisher.class)
-	ShardedInvalidationPublisher nearCacheInvalidationPublisher(InvalidationConnection connection,
+	RedisInvalidationPublisher nearCacheInvalidationPublisher(InvalidationConnection connection,
 			ShardedChannels channels, ObjectProvider<ShardedMonitors> monitors, NearCacheProperties properties, InvalidationCodec codec,
 			InvalidationStatistics statistics) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
@@ -88,7 +89,8 @@ class ShardedInvalidationConfiguration {
 				properties.getHeartbeat().getInterval());
 		RedisInvalidationConfiguration.requirePositive("nearcache.invalidation.publish-timeout",
 				invalidation.getPublishTimeout());
-		return new ShardedInvalidationPublisher(connection.connectionFactory(), channels, monitors::getObject, statistics.instanceId(), codec,
+		return RedisInvalidationPublisher.sharded(connection.connectionFactory(), channels, monitors::getObject,
+				statistics.instanceId(), codec,
 				statistics, invalidation.getPublishTimeout(), invalidation.getShutdownTimeout(),
 				invalidation.getMaxPendingKeys(), properties.getHeartbeat().getInterval());
 	}
@@ -104,7 +106,7 @@ class ShardedInvalidationConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShardedInvalidationSubscriber nearCacheInvalidationSubscriber(InvalidationConnection connection,
+	RedisInvalidationSubscriber nearCacheInvalidationSubscriber(InvalidationConnection connection,
 			ShardedMonitors monitors, InvalidationApplier applier, InvalidationStatistics statistics,
 			NearCacheProperties properties) {
 		NearCacheProperties.Invalidation invalidation = properties.getInvalidation();
@@ -112,7 +114,7 @@ class ShardedInvalidationConfiguration {
 				invalidation.getReceiveQueueCapacity());
 		LettuceConnectionFactory lettuce = requireCluster(connection.connectionFactory());
 		Duration checkInterval = RedisInvalidationConfiguration.window(properties).dividedBy(3);
-		return new ShardedInvalidationSubscriber(lettuce::getNativeClient, monitors, applier, statistics,
+		return RedisInvalidationSubscriber.sharded(lettuce::getNativeClient, monitors, applier, statistics,
 				invalidation.getPublishTimeout(), invalidation.getMaxRetryInterval(), checkInterval,
 				invalidation.getReceiveQueueCapacity());
 	}

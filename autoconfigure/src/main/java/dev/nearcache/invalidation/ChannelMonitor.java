@@ -194,7 +194,8 @@ public class ChannelMonitor {
 			this.statistics.recordCoalescedFlush();
 			if (!this.reconnectLogged) {
 				this.reconnectLogged = true;
-				logger.warn("nearcache: re-subscribed to '" + this.channel + "' after the connection was "
+				// INFO: the incident was reported (WARN) when it began; this is progress towards its end.
+				logger.info("nearcache: re-subscribed to '" + this.channel + "' after the connection was "
 						+ "lost; every cache is cleared once a heartbeat proves the subscription");
 			}
 		}
@@ -271,6 +272,15 @@ public class ChannelMonitor {
 	}
 
 	/**
+	 * The subscription was stopped (shutdown): nothing arrives from now on, so the caches run in the degraded
+	 * mode until the process ends.
+	 */
+	public synchronized void stopped() {
+		state(TransportState.STOPPED);
+		this.scope.degrade(this.degradedMode, this.degradedTtl);
+	}
+
+	/**
 	 * Stop the thread that runs deferred gap flushes.
 	 */
 	public void close() {
@@ -290,7 +300,10 @@ public class ChannelMonitor {
 	 */
 	public synchronized boolean checkSilence() {
 		long now = System.nanoTime();
-		if (now - this.lastHeardNanos <= this.windowNanos) {
+		// Read once: heard() runs on the receiving thread meanwhile, and a later value would make the silence
+		// logged below negative.
+		long lastHeard = this.lastHeardNanos;
+		if (now - lastHeard <= this.windowNanos) {
 			return false;
 		}
 		TransportState state = this.state;
@@ -304,7 +317,7 @@ public class ChannelMonitor {
 				holdGapFlushes();
 			}
 			logger.warn("nearcache: nothing received on '" + this.channel + "' for "
-					+ Duration.ofNanos(now - this.lastHeardNanos).toMillis() + " ms, not even this instance's own "
+					+ Duration.ofNanos(now - lastHeard).toMillis() + " ms, not even this instance's own "
 					+ "heartbeat; degraded (" + this.degradedMode + ") and re-subscribing");
 		}
 		// Wait a full window again before the next recycle.

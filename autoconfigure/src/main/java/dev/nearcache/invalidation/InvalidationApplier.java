@@ -111,10 +111,9 @@ public class InvalidationApplier {
 	 * @param monitor the monitor of the channel it arrived on
 	 */
 	void apply(byte[] body, @Nullable ChannelMonitor monitor) {
+		// Liveness (monitor.heard()) is recorded by the subscriber where the message is received, not here: a
+		// slow apply must not look like a silent channel.
 		this.statistics.recordReceived();
-		if (monitor != null) {
-			monitor.heard();
-		}
 		try {
 			InvalidationCodec.Decoded decoded = this.codec.decode(body);
 			if (decoded.message() == null) {

@@ -36,6 +36,10 @@ public final class InvalidationStatistics {
 
 	private final LongAdder publishFailures = new LongAdder();
 
+	private final LongAdder heartbeatFailures = new LongAdder();
+
+	private final LongAdder offeredAfterStop = new LongAdder();
+
 	private final LongAdder reconnects = new LongAdder();
 
 	private final LongAdder coalescedFlushes = new LongAdder();
@@ -118,9 +122,28 @@ public final class InvalidationStatistics {
 		return this.selfSkipped.sum();
 	}
 
-	/** @return publish attempts that failed (each is retried) */
+	/**
+	 * @return attempts to publish invalidations (invalidate and clear messages) that failed, each retried: while
+	 * this rises, other instances receive this instance's invalidations late; heartbeats are not included
+	 */
 	public long publishFailures() {
 		return this.publishFailures.sum();
+	}
+
+	/**
+	 * @return heartbeats that could not be published (Redis unreachable or not answering): rises while Redis is
+	 * down even when nothing is invalidated
+	 */
+	public long heartbeatFailures() {
+		return this.heartbeatFailures.sum();
+	}
+
+	/**
+	 * @return invalidations offered after the publisher stopped at shutdown, which other instances never receive
+	 * from this process: something still wrote after every writer should have stopped
+	 */
+	public long offeredAfterStop() {
+		return this.offeredAfterStop.sum();
 	}
 
 	/** @return re-subscriptions after a lost connection, each followed by a local clear */
@@ -238,6 +261,14 @@ public final class InvalidationStatistics {
 
 	void recordPublishFailure() {
 		this.publishFailures.increment();
+	}
+
+	void recordHeartbeatFailure() {
+		this.heartbeatFailures.increment();
+	}
+
+	void recordOfferedAfterStop() {
+		this.offeredAfterStop.increment();
 	}
 
 	void recordReconnect() {

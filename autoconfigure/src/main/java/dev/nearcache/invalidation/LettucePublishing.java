@@ -17,7 +17,6 @@ import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -34,18 +33,6 @@ final class LettucePublishing {
 	}
 
 	/**
-	 * Publish the payloads in order, pipelined, and wait for all of them.
-	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
-	 */
-	static boolean publish(RedisConnection connection, byte[] channel, List<byte[]> payloads, Duration timeout) {
-		List<byte[][]> messages = new ArrayList<>(payloads.size());
-		for (byte[] payload : payloads) {
-			messages.add(new byte[][] { channel, payload });
-		}
-		return publish(connection, messages, false, timeout);
-	}
-
-	/**
 	 * Whether publishes can be issued without waiting for them: only on a connection factory that shares one
 	 * native connection, so that every publish, from whichever thread, goes out in order on the same connection
 	 * (a heartbeat must never overtake the message whose {@code seq} it announces), and closing the
@@ -56,20 +43,20 @@ final class LettucePublishing {
 	}
 
 	/**
-	 * Issue the payloads in order, pipelined, without waiting for them.
+	 * Issue {@code {channel, payload}} pairs in order, pipelined, with {@code PUBLISH}, without waiting for them.
 	 * @return completed when Redis acknowledged all of them, exceptionally on the first failure or after the
 	 * timeout; {@code null} if the connection is not a Lettuce one (nothing was sent)
 	 */
 	@SuppressWarnings("unchecked")
-	static @Nullable CompletableFuture<Void> publishWithoutWaiting(RedisConnection connection, byte[] channel,
-			List<byte[]> payloads, Duration timeout) {
+	static @Nullable CompletableFuture<Void> publishWithoutWaiting(RedisConnection connection,
+			List<byte[][]> messages, Duration timeout) {
 		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
 			return null;
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
-		CompletableFuture<?>[] futures = new CompletableFuture<?>[payloads.size()];
+		CompletableFuture<?>[] futures = new CompletableFuture<?>[messages.size()];
 		for (int i = 0; i < futures.length; i++) {
-			futures[i] = async.publish(channel, payloads.get(i)).toCompletableFuture();
+			futures[i] = async.publish(messages.get(i)[0], messages.get(i)[1]).toCompletableFuture();
 		}
 		CompletableFuture<Void> all = CompletableFuture.allOf(futures);
 		expireAfter(all, timeout, timer(commands));
@@ -153,42 +140,6 @@ final class LettucePublishing {
 			}
 		}
 		return acknowledged;
-	}
-
-	/**
-	 * Publish {@code {channel, payload}} pairs in order, pipelined, with {@code PUBLISH} or {@code SPUBLISH}, and
-	 * wait for all of them. On a cluster connection {@code SPUBLISH} is routed to the channel's slot owner.
-	 * @return {@code false} if the connection is not a Lettuce one (nothing was sent)
-	 */
-	@SuppressWarnings("unchecked")
-	static boolean publish(RedisConnection connection, List<byte[][]> messages, boolean sharded, Duration timeout) {
-		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
-			return false;
-		}
-		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
-		List<RedisFuture<Long>> futures = new ArrayList<>(messages.size());
-		for (byte[][] message : messages) {
-			futures.add(sharded ? async.spublish(message[0], message[1]) : async.publish(message[0], message[1]));
-		}
-		long deadline = System.nanoTime() + timeout.toNanos();
-		try {
-			for (RedisFuture<Long> future : futures) {
-				future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-			}
-		}
-		catch (TimeoutException ex) {
-			futures.forEach((future) -> future.cancel(false));
-			throw new QueryTimeoutException("Publish not acknowledged within " + timeout, ex);
-		}
-		catch (ExecutionException ex) {
-			throw new RedisSystemException("Publish failed", ex.getCause());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			futures.forEach((future) -> future.cancel(false));
-			throw new RedisSystemException("Interrupted while publishing", ex);
-		}
-		return true;
 	}
 
 }

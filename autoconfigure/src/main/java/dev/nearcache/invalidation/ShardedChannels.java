@@ -13,7 +13,7 @@ import io.lettuce.core.cluster.SlotHash;
  * computable by any Redis client, since every client implements the key slot function; the number of buckets is
  * a power of two, so {@code slot mod buckets} equals {@code CRC16(name) mod buckets}.
  */
-public final class ShardedChannels {
+public final class ShardedChannels implements ChannelLayout {
 
 	private final String[] names;
 
@@ -44,6 +44,7 @@ public final class ShardedChannels {
 	 * Return how many bucket channels there are.
 	 * @return the number of buckets
 	 */
+	@Override
 	public int buckets() {
 		return this.names.length;
 	}
@@ -53,6 +54,7 @@ public final class ShardedChannels {
 	 * @param cacheName the cache
 	 * @return its bucket
 	 */
+	@Override
 	public int bucketOf(String cacheName) {
 		return SlotHash.getSlot(cacheName) & (this.names.length - 1);
 	}
@@ -62,12 +64,19 @@ public final class ShardedChannels {
 	 * @param bucket the bucket
 	 * @return the channel
 	 */
+	@Override
 	public String channel(int bucket) {
 		return this.names[bucket];
 	}
 
-	byte[] channelBytes(int bucket) {
+	@Override
+	public byte[] channelBytes(int bucket) {
 		return this.bytes[bucket];
+	}
+
+	@Override
+	public String mode() {
+		return InvalidationMessage.SHARDED_MODE;
 	}
 
 	/**

@@ -101,10 +101,18 @@ public final class ShardedMonitors {
 		return true;
 	}
 
-	private synchronized void degrade(int bucket, DegradedMode mode, Duration ttl) {
-		this.degradedMode = mode;
-		this.degradedTtl = ttl;
-		this.degraded.set(bucket);
+	/**
+	 * Degrade a bucket's caches. The shared lock only guards the bucket's flag, never the caches' own degrade,
+	 * which clears them and waits for loads in flight: holding it meanwhile would block every other channel's
+	 * decisions and any thread creating a cache. A cache created meanwhile sees the flag and degrades itself; one
+	 * bucket's degrade and restore are never concurrent (its {@link ChannelMonitor} serializes them).
+	 */
+	private void degrade(int bucket, DegradedMode mode, Duration ttl) {
+		synchronized (this) {
+			this.degradedMode = mode;
+			this.degradedTtl = ttl;
+			this.degraded.set(bucket);
+		}
 		for (NearCache cache : this.cacheManager.caches()) {
 			if (this.channels.bucketOf(cache.getName()) == bucket) {
 				cache.degrade(mode, ttl);
@@ -112,8 +120,10 @@ public final class ShardedMonitors {
 		}
 	}
 
-	private synchronized void restore(int bucket) {
-		this.degraded.clear(bucket);
+	private void restore(int bucket) {
+		synchronized (this) {
+			this.degraded.clear(bucket);
+		}
 		for (NearCache cache : this.cacheManager.caches()) {
 			if (this.channels.bucketOf(cache.getName()) == bucket) {
 				cache.restore();
@@ -121,9 +131,24 @@ public final class ShardedMonitors {
 		}
 	}
 
-	private synchronized void created(NearCache cache) {
-		if (this.degraded.get(this.channels.bucketOf(cache.getName()))) {
-			cache.degrade(this.degradedMode, this.degradedTtl);
+	private void created(NearCache cache) {
+		DegradedMode mode;
+		Duration ttl;
+		synchronized (this) {
+			if (!this.degraded.get(this.channels.bucketOf(cache.getName()))) {
+				return;
+			}
+			mode = this.degradedMode;
+			ttl = this.degradedTtl;
+		}
+		cache.degrade(mode, ttl);
+		boolean stillDegraded;
+		synchronized (this) {
+			stillDegraded = this.degraded.get(this.channels.bucketOf(cache.getName()));
+		}
+		if (!stillDegraded) {
+			// Restored while this cache degraded itself, perhaps before the restore saw the cache.
+			cache.restore();
 		}
 	}
 

@@ -100,7 +100,14 @@ public class NearCacheMetrics implements MeterBinder {
 			.description("Messages received from another live process using this instance's id")
 			.register(registry);
 		FunctionCounter.builder("nearcache.publish.failures", channel, InvalidationStatistics::publishFailures)
-			.description("Publish attempts that failed; each is retried")
+			.description("Attempts to publish invalidations that failed; each is retried. Heartbeats not included")
+			.register(registry);
+		FunctionCounter.builder("nearcache.heartbeat.failures", channel, InvalidationStatistics::heartbeatFailures)
+			.description("Heartbeats that could not be published; rises while Redis is down even when nothing is "
+					+ "invalidated")
+			.register(registry);
+		FunctionCounter.builder("nearcache.publish.after.stop", channel, InvalidationStatistics::offeredAfterStop)
+			.description("Invalidations offered after the publisher stopped at shutdown, never published")
 			.register(registry);
 		for (TransportState state : TransportState.values()) {
 			Gauge.builder("nearcache.channel.state", channel, (statistics) -> (statistics.state() == state) ? 1 : 0)

@@ -70,7 +70,8 @@ class NearCacheEndpointWebIntegrationTests {
 		JsonNode counters = body.get("counters");
 		assertThat(body.get("degradedMode").isNull()).isTrue();
 		for (String field : List.of("published", "received", "applied", "heartbeatsPublished", "heartbeatsReceived",
-				"selfSkipped", "publishFailures", "reconnects", "coalescedFlushes", "coalescedClears")) {
+				"selfSkipped", "publishFailures", "heartbeatFailures", "offeredAfterStop", "reconnects", "coalescedFlushes",
+				"coalescedClears")) {
 			assertThat(counters.get(field).isIntegralNumber()).as(field).isTrue();
 		}
 		for (DropReason reason : DropReason.values()) {

@@ -18,8 +18,7 @@ import dev.nearcache.invalidation.InvalidationStatistics;
 import dev.nearcache.invalidation.RedisInvalidationPublisher;
 import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 import dev.nearcache.invalidation.ShardedChannels;
-import dev.nearcache.invalidation.ShardedInvalidationPublisher;
-import dev.nearcache.invalidation.ShardedInvalidationSubscriber;
+import dev.nearcache.invalidation.ShardedMonitors;
 import dev.nearcache.invalidation.TransportState;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +49,7 @@ class ShardedInvalidationConfigurationTests {
 		this.cluster.run((context) -> {
 			assertThat(context).hasSingleBean(RedisInvalidationSubscriber.class)
 				.hasSingleBean(RedisInvalidationPublisher.class)
-				.doesNotHaveBean(ShardedInvalidationSubscriber.class);
+				.doesNotHaveBean(ShardedMonitors.class);
 		});
 	}
 
@@ -58,7 +57,7 @@ class ShardedInvalidationConfigurationTests {
 	void autoIsClassicWithoutAClusterConfiguration() {
 		this.standalone.withPropertyValues("nearcache.redis.pubsub=auto").run((context) -> {
 			assertThat(context).hasSingleBean(RedisInvalidationSubscriber.class)
-				.doesNotHaveBean(ShardedInvalidationPublisher.class);
+				.doesNotHaveBean(ShardedChannels.class);
 		});
 	}
 
@@ -66,9 +65,9 @@ class ShardedInvalidationConfigurationTests {
 	void autoIsShardedOnAClusterConfigurationAndStartsWhileRedisIsDown() {
 		this.cluster.withPropertyValues("nearcache.redis.pubsub=auto", "nearcache.channel=nearcache:shop")
 			.run((context) -> {
-				assertThat(context).hasSingleBean(ShardedInvalidationSubscriber.class)
-					.hasSingleBean(ShardedInvalidationPublisher.class)
-					.doesNotHaveBean(RedisInvalidationSubscriber.class);
+				assertThat(context).hasSingleBean(RedisInvalidationSubscriber.class)
+					.hasSingleBean(RedisInvalidationPublisher.class)
+					.hasSingleBean(ShardedMonitors.class);
 				ShardedChannels channels = context.getBean(ShardedChannels.class);
 				assertThat(channels.buckets()).isEqualTo(8);
 				assertThat(channels.channel(3)).isEqualTo("nearcache:shop:3");

@@ -110,6 +110,21 @@ class CatalogTestApplication {
 			return value;
 		}
 
+		/** How long {@link #findAfterPause} takes; set by a test. */
+		static volatile long pauseMillis;
+
+		/** Calls of {@link #findAfterPause} that started loading. */
+		static final AtomicInteger pausedLoads = new AtomicInteger();
+
+		/** A {@code sync = true} load as slow as a slow database query: it holds Caffeine's lock on its key. */
+		@Cacheable(cacheNames = "paused", sync = true)
+		public String findAfterPause(Long id) {
+			pausedLoads.incrementAndGet();
+			String value = database.get(id);
+			java.util.concurrent.locks.LockSupport.parkNanos(pauseMillis * 1_000_000);
+			return value;
+		}
+
 		@Cacheable("async")
 		public CompletableFuture<String> findAsync(Long id) {
 			return CompletableFuture.supplyAsync(() -> {

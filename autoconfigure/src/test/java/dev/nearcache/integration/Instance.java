@@ -44,6 +44,42 @@ final class Instance implements AutoCloseable {
 			.run());
 	}
 
+	/**
+	 * Start an instance with an embedded web server on a free port, shutting down gracefully.
+	 * @param redisPort the Redis port
+	 * @param web more configuration (controllers)
+	 * @param properties more properties
+	 * @return the running instance
+	 */
+	static Instance startWeb(int redisPort, Class<?> web, String... properties) {
+		List<String> all = new ArrayList<>(List.of("spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + redisPort, "spring.data.redis.timeout=2s",
+				"spring.data.redis.connect-timeout=500ms", "spring.application.name=coherence-test",
+				"nearcache.invalidation.max-retry-interval=200ms", "spring.main.banner-mode=off",
+				"logging.level.dev.nearcache=INFO", "server.port=0", "server.address=127.0.0.1",
+				"server.shutdown=graceful", "spring.lifecycle.timeout-per-shutdown-phase=30s",
+				"spring.autoconfigure.exclude=" + WITHOUT_SECURITY));
+		all.addAll(List.of(properties));
+		return new Instance(new SpringApplicationBuilder(CatalogTestApplication.class, web)
+			.web(WebApplicationType.SERVLET)
+			.properties(all.toArray(String[]::new))
+			.run());
+	}
+
+	/** Spring Security is on the test class path for the actuator's security tests only. */
+	private static final String WITHOUT_SECURITY = String.join(",",
+			"org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+			"org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+			"org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+			"org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+			"org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration");
+
+	/** The port of the embedded web server. */
+	int webPort() {
+		return ((org.springframework.boot.web.server.context.WebServerApplicationContext) this.context).getWebServer()
+			.getPort();
+	}
+
 	CatalogTestApplication.ProductService service() {
 		return this.context.getBean(CatalogTestApplication.ProductService.class);
 	}

@@ -86,6 +86,18 @@ class RedisOutageTests {
 	}
 
 	@Test
+	void whileRedisIsDownHeartbeatFailuresRiseButPublishFailuresOnlyWithInvalidations() {
+		this.a = Instance.start(this.redis.port(), "nearcache.heartbeat.interval=100ms",
+				"nearcache.invalidation.publish-timeout=300ms");
+		await().atMost(DEADLINE).until(this.a::subscribed);
+		this.redis.stop();
+		await().atMost(DEADLINE).until(() -> this.a.statistics().heartbeatFailures() >= 3);
+		assertThat(this.a.statistics().publishFailures()).as("nothing was invalidated, so nothing is late").isZero();
+		this.a.service().delete(1L);
+		await().atMost(DEADLINE).until(() -> this.a.statistics().publishFailures() > 0);
+	}
+
+	@Test
 	void pendingInvalidationsArePublishedOnShutdown() {
 		this.a = Instance.start(this.redis.port());
 		this.b = Instance.start(this.redis.port());

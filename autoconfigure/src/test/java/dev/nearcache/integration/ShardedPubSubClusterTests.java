@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import dev.nearcache.cache.NearCache;
 import dev.nearcache.invalidation.RedisInvalidationSubscriber;
 import dev.nearcache.invalidation.ShardedChannels;
-import dev.nearcache.invalidation.ShardedInvalidationSubscriber;
 import dev.nearcache.invalidation.ShardedMonitors;
 import dev.nearcache.testsupport.RedisClusterFixture;
 import dev.nearcache.testsupport.RedisServerProcess;
@@ -81,8 +80,8 @@ class ShardedPubSubClusterTests {
 	@Test
 	void shardedInvalidationsKeepInstancesCoherent() {
 		Instance first = this.instances.get(0);
-		assertThat(first.context.getBeansOfType(ShardedInvalidationSubscriber.class)).hasSize(1);
-		assertThat(first.context.getBeansOfType(RedisInvalidationSubscriber.class)).isEmpty();
+		assertThat(first.context.getBeansOfType(ShardedMonitors.class)).hasSize(1);
+		assertThat(first.context.getBeansOfType(RedisInvalidationSubscriber.class)).hasSize(1);
 		long flushesAtStart = flushes();
 		for (long id = 1; id <= 3; id++) {
 			readEverywhere(id);

@@ -191,6 +191,15 @@ class ChannelMonitorTests {
 		assertThat(this.statistics.state()).isEqualTo(TransportState.DEGRADED);
 	}
 
+	@Test
+	void stoppedDegradesTheCachesSinceNothingArrivesAnyMore() {
+		this.products.put(1L, "cached");
+		this.monitor.stopped();
+		assertThat(this.statistics.state()).isEqualTo(TransportState.STOPPED);
+		assertThat(this.products.getDegradedMode()).isEqualTo(DegradedMode.SHORT_TTL);
+		assertThat(this.products.get(1L)).as("cleared on entering the degraded mode").isNull();
+	}
+
 	private void degrade() {
 		await().atMost(Duration.ofSeconds(5)).pollDelay(WINDOW).until(this.monitor::checkSilence);
 		assertThat(this.statistics.state()).isEqualTo(TransportState.DEGRADED);

@@ -2,6 +2,9 @@ package dev.nearcache.invalidation;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +17,7 @@ import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.cache.NearCacheSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * How {@link ShardedMonitors} scopes each channel's decisions: a loss on one channel clears only its bucket's
@@ -110,6 +114,43 @@ class ShardedMonitorsTests {
 		assertThat(this.statistics.flushes(FlushReason.GAP)).isEqualTo(1);
 		assertThat(this.zero.get(1L)).isNull();
 		assertThat(this.one.get(1L).get()).as("channel 1 lost nothing").isEqualTo("one");
+	}
+
+	@Test
+	void aDegradeWaitingForASlowLoadDoesNotBlockCreatingACache() throws Exception {
+		NearCacheSettings defaults = new NearCacheSettings("default", Duration.ofMinutes(5), Duration.ofSeconds(30),
+				1000, true, true);
+		NearCacheManager dynamic = new NearCacheManager(defaults, List.of(defaults.withName(cacheIn(0))), true,
+				new KeyCanonicalizer(), InvalidationPublisher.NONE);
+		ShardedMonitors monitors = new ShardedMonitors(dynamic, this.statistics, this.channels, DegradedMode.SHORT_TTL,
+				Duration.ofSeconds(5), Duration.ofSeconds(3), (bucket) -> {
+				}, Duration.ZERO);
+		for (int bucket = 0; bucket < 2; bucket++) {
+			monitors.monitor(bucket).starting();
+			monitors.monitor(bucket).subscribed(true);
+			monitors.monitor(bucket).ownHeartbeat();
+		}
+		CountDownLatch loading = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<Object> load = CompletableFuture.supplyAsync(() -> dynamic.getCache(cacheIn(0)).get(1L, () -> {
+			loading.countDown();
+			release.await();
+			return "slow";
+		}));
+		try {
+			assertThat(loading.await(5, TimeUnit.SECONDS)).isTrue();
+			// The server ends channel 0's subscription: its caches are cleared and degraded, and the clear waits
+			// for the load that started before it.
+			CompletableFuture<Boolean> degrade = CompletableFuture.supplyAsync(() -> monitors.monitor(0).unsubscribedByServer());
+			await().atMost(Duration.ofSeconds(5)).until(() -> monitors.degraded(0));
+			CompletableFuture<NearCache> created = CompletableFuture.supplyAsync(() -> dynamic.getCache("created-meanwhile"));
+			assertThat(created.get(2, TimeUnit.SECONDS)).as("created while channel 0 degrades").isNotNull();
+			assertThat(degrade).isNotDone();
+		}
+		finally {
+			release.countDown();
+		}
+		assertThat(load.get(5, TimeUnit.SECONDS)).isEqualTo("slow");
 	}
 
 	private void proveBoth() {

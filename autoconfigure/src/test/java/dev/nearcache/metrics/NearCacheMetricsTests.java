@@ -243,6 +243,8 @@ class NearCacheMetricsTests {
 				.isEqualTo(statistics().flushes(reason));
 		}
 		assertThat(count("nearcache.publish.failures")).isEqualTo(statistics().publishFailures());
+		assertThat(count("nearcache.heartbeat.failures")).isEqualTo(statistics().heartbeatFailures());
+		assertThat(count("nearcache.publish.after.stop")).isEqualTo(statistics().offeredAfterStop());
 	}
 
 	private double totalFlushes() {
