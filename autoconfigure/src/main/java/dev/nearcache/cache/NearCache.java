@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -74,19 +75,32 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @param publisher where local invalidations are sent
 	 */
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher) {
+		this(settings, canonicalizer, publisher, CacheMaintenance.EXECUTOR);
+	}
+
+	/**
+	 * Create a near cache whose Caffeine maintenance and removal notifications run on the given executor: for a
+	 * model checker, which can follow only work done on the threads it controls (a same-thread executor).
+	 * @param settings its settings
+	 * @param canonicalizer the canonical key forms
+	 * @param publisher where local invalidations are sent
+	 * @param maintenance runs Caffeine's maintenance and removal notifications
+	 */
+	NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			Executor maintenance) {
 		super(settings.allowNullValues());
 		this.settings = settings;
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast(), this::contains);
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
 		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
-		this.store = buildStore(settings);
+		this.store = buildStore(settings, maintenance);
 	}
 
-	private Cache<Object, Object> buildStore(NearCacheSettings settings) {
+	private Cache<Object, Object> buildStore(NearCacheSettings settings, Executor maintenance) {
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
 			.maximumSize(settings.maximumSize())
 			.recordStats()
-			.executor(CacheMaintenance.EXECUTOR)
+			.executor(maintenance)
 			.removalListener(this::onRemoval);
 		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
 			// Nulls outlive values: the one case that needs a per-entry expiry.
