@@ -100,7 +100,7 @@ final class CacheCoreModel {
 			this.cache.put(key, load(key));
 		}
 		finally {
-			closeScope(frames.exit(level));
+			CoreBindings.leaveRead(frames, level);
 		}
 	}
 
@@ -121,7 +121,7 @@ final class CacheCoreModel {
 			}
 		}
 		finally {
-			closeScope(frames.exit(level));
+			CoreBindings.leaveRead(frames, level);
 		}
 	}
 
@@ -142,18 +142,21 @@ final class CacheCoreModel {
 		long floor = entityOf(key).floor();
 		FillScope.Frames frames = FillScope.frames();
 		int level = frames.enter();
-		FillScope scope;
+		CompletableFuture<?> hit;
 		try {
-			CompletableFuture<?> hit = this.cache.retrieve(key);
-			if (hit != null) {
-				checkRead("async @Cacheable retrieve(" + key + ") hit", hit.getNow(null), floor);
-				return null;
-			}
-			scope = frames.at(level);
+			hit = this.cache.retrieve(key);
 		}
-		finally {
-			frames.exit(level);
+		catch (RuntimeException ex) {
+			CoreBindings.leaveRead(frames, level);
+			throw ex;
 		}
+		if (hit != null) {
+			CoreBindings.leaveRead(frames, level);
+			checkRead("async @Cacheable retrieve(" + key + ") hit", hit.getNow(null), floor);
+			return null;
+		}
+		// The method returned its (incomplete) future: the read's frame is left, its scope stays open.
+		FillScope scope = CoreBindings.leaveAsyncRead(frames, level);
 		return new AsyncRead(key, scope, load(key));
 	}
 
@@ -301,12 +304,6 @@ final class CacheCoreModel {
 			return this.string;
 		}
 		return STRIPE_MATE.equals(key) ? this.stripeMate : this.composite;
-	}
-
-	private static void closeScope(@Nullable FillScope scope) {
-		if (scope != null) {
-			scope.close();
-		}
 	}
 
 	/**

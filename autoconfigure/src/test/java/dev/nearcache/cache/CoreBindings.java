@@ -8,8 +8,9 @@ import org.jspecify.annotations.Nullable;
  * The calls of the cache-core model that depend on which cache core is under test: before issue 16's rewrite
  * (today's {@code PendingFills} / {@code InvalidationGenerations}) or after it. Everything else in the model
  * checking tests uses only {@link NearCache}'s Spring {@code Cache} methods, {@code applyRemoteInvalidation},
- * {@code clearLocally} and {@link FillScope.Frames#enter()}/{@link FillScope.Frames#exit(int)}, which both
- * cores share. Switching cores means switching the bodies below.
+ * {@code clearLocally}, the package-private constructor with a maintenance executor, and
+ * {@link FillScope#frames()}/{@link FillScope.Frames#enter()}, which both cores share. Switching cores means
+ * switching the bodies below (and, if the new core stripes differently, {@link #keySharingStripeWith}).
  */
 final class CoreBindings {
 
@@ -39,6 +40,33 @@ final class CoreBindings {
 	private static int oldStripe(Object stripeKey) {
 		int hash = stripeKey.hashCode();
 		return (hash ^ (hash >>> 16)) & 1023;
+	}
+
+	/**
+	 * Leave a read whose result is complete (a plain result, or a hit), as {@link CacheFillAdvisor} does.
+	 * <p>
+	 * Old core: leave the frame and close the read's scope, withdrawing the registrations it did not fill.
+	 * @param frames the current thread's frames
+	 * @param level the read's level from {@link FillScope.Frames#enter()}
+	 */
+	static void leaveRead(FillScope.Frames frames, int level) {
+		FillScope scope = frames.exit(level);
+		if (scope != null) {
+			scope.close();
+		}
+	}
+
+	/**
+	 * Leave an asynchronous read whose future is not complete yet, as {@link CacheFillAdvisor} does: the scope
+	 * stays open until {@link #completeAsyncFill}.
+	 * @param frames the current thread's frames
+	 * @param level the read's level from {@link FillScope.Frames#enter()}
+	 * @return the read's scope ({@code null} if it registered nothing)
+	 */
+	static @Nullable FillScope leaveAsyncRead(FillScope.Frames frames, int level) {
+		FillScope scope = frames.at(level);
+		frames.exit(level);
+		return scope;
 	}
 
 	/**
