@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * arrived: the trailing clear, run on this class's own thread when the window has passed. So every clear message
  * is followed by a clear that starts no earlier than its arrival and no later than one window after it, and a
  * target is cleared at most twice per window however many messages arrive. The trailing clear is an ordinary
- * {@code clearLocally}: it stamps the cache and waits for loads that missed before it, so nothing loaded before
- * the last clear message survives it.
+ * {@code clearLocally}: it moves the cache's floor, so nothing that missed before it is installed, and nothing loaded
+ * before the last clear message survives it.
  * <p>
  * A window of zero runs every clear at once, on the caller's thread, as before this class existed.
  */

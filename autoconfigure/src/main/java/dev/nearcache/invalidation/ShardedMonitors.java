@@ -103,8 +103,8 @@ public final class ShardedMonitors {
 
 	/**
 	 * Degrade a bucket's caches. The shared lock only guards the bucket's flag, never the caches' own degrade,
-	 * which clears them and waits for loads in flight: holding it meanwhile would block every other channel's
-	 * decisions and any thread creating a cache. A cache created meanwhile sees the flag and degrades itself; one
+	 * which clears them: holding it meanwhile would block every other channel's decisions and any thread creating
+	 * a cache. A cache created meanwhile sees the flag and degrades itself; one
 	 * bucket's degrade and restore are never concurrent (its {@link ChannelMonitor} serializes them).
 	 */
 	private void degrade(int bucket, DegradedMode mode, Duration ttl) {
