@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -92,7 +91,7 @@ public class StaleReadAuditor implements DisposableBean {
 		this.settings = settings;
 		this.executor = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
 				new ArrayBlockingQueue<>(settings.queueCapacity()), daemonThreads("nearcache-audit-"),
-				new ThreadPoolExecutor.AbortPolicy());
+				(task, executor) -> ((AuditTask) task).skip());
 		this.executor.allowCoreThreadTimeOut(true);
 		this.confirmations = new ScheduledThreadPoolExecutor(1, daemonThreads("nearcache-audit-confirm-"));
 		this.confirmations.setRemoveOnCancelPolicy(true);
@@ -127,6 +126,11 @@ public class StaleReadAuditor implements DisposableBean {
 	 * @param invocation the call, on the caller's thread
 	 */
 	void sampled(AuditedMethod method, MethodInvocation invocation) {
+		if (this.executor.getQueue().remainingCapacity() == 0) {
+			// Saturated: skip before doing anything else, so that a high sample rate costs the caller nothing more.
+			record(method.cacheNames().get(0), AuditResult.SKIPPED);
+			return;
+		}
 		Object target = invocation.getThis();
 		@Nullable Object[] args = invocation.getArguments().clone();
 		Object key;
@@ -163,12 +167,27 @@ public class StaleReadAuditor implements DisposableBean {
 			return;
 		}
 		Sample sample = new Sample(method, cache, entry, proxy, target, args, CallerContext.capture());
-		try {
-			this.executor.execute(() -> audit(sample));
+		this.executor.execute(new AuditTask(sample));
+	}
+
+	/** One sample's audit; counted as skipped when the executor refuses it (no exception is thrown). */
+	private final class AuditTask implements Runnable {
+
+		private final Sample sample;
+
+		AuditTask(Sample sample) {
+			this.sample = sample;
 		}
-		catch (RejectedExecutionException ex) {
-			cache.getStatistics().audit().record(AuditResult.SKIPPED);
+
+		@Override
+		public void run() {
+			audit(this.sample);
 		}
+
+		void skip() {
+			this.sample.statistics().record(AuditResult.SKIPPED);
+		}
+
 	}
 
 	private void audit(Sample sample) {
