@@ -38,8 +38,9 @@ import dev.nearcache.cache.NearCacheManager;
  * clear, nor a degraded mode) may have happened since the hit — otherwise it was a write whose invalidation was in
  * flight.
  * <p>
- * The request never waits: when the executor's threads are busy and its queue is full the sample is skipped and
- * counted, so the audit costs the source of truth at most its threads' worth of extra load.
+ * The request never waits: when the executor's threads are busy and its queue is full, or the budget of repeated
+ * calls per second is spent, the sample is skipped and counted, so the audit costs the source of truth at most
+ * {@code max-calls-per-second} extra calls, and never more than its threads' worth at once.
  */
 public class StaleReadAuditor implements DisposableBean {
 
@@ -62,6 +63,8 @@ public class StaleReadAuditor implements DisposableBean {
 	private final ThreadPoolExecutor executor;
 
 	private final ScheduledThreadPoolExecutor confirmations;
+
+	private final CallBudget budget;
 
 	private final AtomicInteger pendingConfirmations = new AtomicInteger();
 
@@ -89,6 +92,7 @@ public class StaleReadAuditor implements DisposableBean {
 		this.keyGenerators = keyGenerators;
 		this.beanResolver = beanResolver;
 		this.settings = settings;
+		this.budget = new CallBudget(settings.maxCallsPerSecond());
 		this.executor = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
 				new ArrayBlockingQueue<>(settings.queueCapacity()), daemonThreads("nearcache-audit-"),
 				(task, executor) -> ((AuditTask) task).skip());
@@ -126,8 +130,8 @@ public class StaleReadAuditor implements DisposableBean {
 	 * @param invocation the call, on the caller's thread
 	 */
 	void sampled(AuditedMethod method, MethodInvocation invocation) {
-		if (this.executor.getQueue().remainingCapacity() == 0) {
-			// Saturated: skip before doing anything else, so that a high sample rate costs the caller nothing more.
+		if (this.executor.getQueue().remainingCapacity() == 0 || !this.budget.tryAcquire()) {
+			// Over budget: skip before doing anything else, so that a high sample rate costs the caller nothing more.
 			record(method.cacheNames().get(0), AuditResult.SKIPPED);
 			return;
 		}
@@ -336,8 +340,10 @@ public class StaleReadAuditor implements DisposableBean {
 	 * which samples are skipped
 	 * @param confirmAfter how long after a difference the entry must still be cached, its key not invalidated
 	 * @param timeout longest wait for an asynchronous result
+	 * @param maxCallsPerSecond most repeated calls per second (0: only the threads limit them)
 	 */
-	public record Settings(int threads, int queueCapacity, Duration confirmAfter, Duration timeout) {
+	public record Settings(int threads, int queueCapacity, Duration confirmAfter, Duration timeout,
+			int maxCallsPerSecond) {
 	}
 
 	private record Sample(AuditedMethod method, NearCache cache, AuditedEntry entry, Advised proxy,

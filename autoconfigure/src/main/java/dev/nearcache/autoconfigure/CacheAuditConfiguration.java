@@ -76,6 +76,10 @@ class CacheAuditConfiguration {
 		CacheAuditPolicies policies = new CacheAuditPolicies(properties);
 		requireComparators(policies, beanFactory);
 		NearCacheProperties.Audit audit = properties.getAudit();
+		if (audit.getMaxCallsPerSecond() < 0) {
+			throw new InvalidConfigurationPropertyValueException("nearcache.audit.max-calls-per-second",
+					audit.getMaxCallsPerSecond(), "Must be 0 (no limit but the threads) or more; the default is 100");
+		}
 		if (audit.getThreads() < 1 || audit.getQueueCapacity() < 1) {
 			throw new InvalidConfigurationPropertyValueException("nearcache.audit.threads", audit.getThreads() + " "
 					+ "(queue-capacity " + audit.getQueueCapacity() + ")", "Both must be at least 1; the defaults are 2 "
@@ -91,7 +95,7 @@ class CacheAuditConfiguration {
 				(name) -> keyGenerators.computeIfAbsent(name, (n) -> keyGenerator(beanFactory, n)),
 				new BeanFactoryResolver(beanFactory),
 				new StaleReadAuditor.Settings(audit.getThreads(), audit.getQueueCapacity(), confirmAfter,
-						audit.getTimeout()));
+						audit.getTimeout(), audit.getMaxCallsPerSecond()));
 	}
 
 	/**
@@ -135,7 +139,9 @@ class CacheAuditConfiguration {
 			logger.info("Stale-read audit on: " + (audited.isEmpty() ? "" : String.join(", ", audited) + "; ")
 					+ (defaults.enabled() ? "every other cache " + percent(defaults.sampleRate()) + "; " : "")
 					+ "a difference counts once it outlives " + Durations.format(confirmAfter) + "; at most "
-					+ audit.getThreads() + " repeated calls at once, " + audit.getQueueCapacity() + " waiting");
+					+ audit.getThreads() + " repeated calls at once, " + audit.getQueueCapacity() + " waiting, "
+					+ ((audit.getMaxCallsPerSecond() > 0) ? audit.getMaxCallsPerSecond() + " per second"
+							: "no limit per second"));
 		}
 	}
 

@@ -166,6 +166,20 @@ public class NearCacheProperties {
 		 */
 		private Duration timeout = Duration.ofSeconds(10);
 
+		/**
+		 * Most repeated calls per second on this instance, over all audited caches: the audit's budget on the
+		 * source of truth; sampled hits beyond it are skipped and counted. 0 leaves only the threads as a limit.
+		 */
+		private int maxCallsPerSecond = 100;
+
+		public int getMaxCallsPerSecond() {
+			return this.maxCallsPerSecond;
+		}
+
+		public void setMaxCallsPerSecond(int maxCallsPerSecond) {
+			this.maxCallsPerSecond = maxCallsPerSecond;
+		}
+
 		public int getThreads() {
 			return this.threads;
 		}

@@ -258,7 +258,7 @@ public class CacheableProxyBenchmark {
 					new JsonTreeComparator(JsonMapper.builder().build()), (name) -> {
 						throw new IllegalStateException("no comparator " + name);
 					}, (name) -> new SimpleKeyGenerator(), new BeanFactoryResolver(beanFactory),
-					new StaleReadAuditor.Settings(2, 100, Duration.ofMillis(4100), Duration.ofSeconds(10)));
+					new StaleReadAuditor.Settings(2, 100, Duration.ofMillis(4100), Duration.ofSeconds(10), 100));
 		}
 
 	}
