@@ -16,6 +16,7 @@ import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.util.ObjectUtils;
 import org.springframework.util.StringUtils;
 
 /**
@@ -83,8 +84,9 @@ final class AuditedMethod {
 	 * @param beanResolver resolves {@code @beanName} references in the expression
 	 * @return the key
 	 */
-	@Nullable Object key(@Nullable Object target, @Nullable Object[] args, KeyGenerators keyGenerators,
+	@Nullable Object key(@Nullable Object target, @Nullable Object[] callArgs, KeyGenerators keyGenerators,
 			BeanFactoryResolver beanResolver) {
+		@Nullable Object[] args = flattenVarargs(this.method, callArgs);
 		if (this.key == null) {
 			return keyGenerators.get(this.keyGeneratorName).generate(target, this.method, args);
 		}
@@ -100,6 +102,18 @@ final class AuditedMethod {
 
 		KeyGenerator get(String beanName);
 
+	}
+
+	/** As Spring's cache interceptor passes them: the elements of a varargs array as arguments of their own. */
+	private static @Nullable Object[] flattenVarargs(Method method, @Nullable Object[] args) {
+		if (!method.isVarArgs() || args.length == 0) {
+			return args;
+		}
+		Object[] varArgs = ObjectUtils.toObjectArray(args[args.length - 1]);
+		Object[] combined = new Object[args.length - 1 + varArgs.length];
+		System.arraycopy(args, 0, combined, 0, args.length - 1);
+		System.arraycopy(varArgs, 0, combined, args.length - 1, varArgs.length);
+		return combined;
 	}
 
 }

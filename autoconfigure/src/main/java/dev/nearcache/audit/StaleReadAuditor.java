@@ -164,9 +164,13 @@ public class StaleReadAuditor implements DisposableBean {
 		if (cache == null) {
 			return;
 		}
-		if (entry == null || cache.getDegradedMode() != null
-				|| !(invocation instanceof ProxyMethodInvocation call) || !(call.getProxy() instanceof Advised proxy)) {
-			// gone already (an invalidation, an expired null), degraded, or not called through a Spring proxy
+		if (entry == null) {
+			// Nothing live to audit: invalidated since the hit, or the call was no hit (a reactive miss, which
+			// Spring loads only when the result is subscribed to).
+			return;
+		}
+		if (cache.getDegradedMode() != null || !(invocation instanceof ProxyMethodInvocation call)
+				|| !(call.getProxy() instanceof Advised proxy)) {
 			cache.getStatistics().audit().record(AuditResult.SKIPPED);
 			return;
 		}

@@ -23,8 +23,10 @@ public enum AuditResult {
 	UNCONFIRMED,
 
 	/**
-	 * The sample was not audited: the audit's executor was full, the cache degraded, the entry gone before it
-	 * could be audited, the arguments changed, or the call cannot be repeated outside its request.
+	 * The sample was not audited: the audit's budget was spent (threads busy and queue full, or calls per second),
+	 * the cache was degraded, the arguments changed after the call, the call could not be repeated outside its
+	 * request or security context, or it was not made through a Spring proxy. (A hit whose entry is gone by the time
+	 * it is sampled is not counted at all.)
 	 */
 	SKIPPED,
 

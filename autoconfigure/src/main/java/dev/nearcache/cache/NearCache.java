@@ -248,7 +248,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @return whether nothing changed the entry since
 	 */
 	public boolean unchangedSince(AuditedEntry entry) {
-		return this.degradedMode == null && this.store.asMap().get(entry.key()) == entry.stored()
+		Object stored = this.store.asMap().get(entry.key());
+		return this.degradedMode == null && stored == entry.stored() && isLive(stored)
 				&& !this.stamps.movedSince(entry.stripeKey, entry.stamp);
 	}
 

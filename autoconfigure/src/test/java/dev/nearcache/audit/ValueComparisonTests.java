@@ -42,6 +42,12 @@ class ValueComparisonTests {
 	}
 
 	@Test
+	void arraysAreComparedByContent() throws Exception {
+		assertThat(this.comparison.same(this.byDefault, new byte[] { 1, 2 }, new byte[] { 1, 2 })).isTrue();
+		assertThat(this.comparison.same(this.byDefault, new byte[] { 1, 2 }, new byte[] { 1, 3 })).isFalse();
+	}
+
+	@Test
 	void nullsMatchOnlyNulls() throws Exception {
 		assertThat(this.comparison.same(this.byDefault, null, null)).isTrue();
 		assertThat(this.comparison.same(this.byDefault, null, "found")).isFalse();
