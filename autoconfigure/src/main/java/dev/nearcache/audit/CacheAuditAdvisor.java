@@ -42,8 +42,8 @@ import dev.nearcache.cache.LoadCounter;
  * <p>
  * It runs just outside Spring's cache interceptor (like {@code CacheFillAdvisor}). A call was a hit when no method
  * body ran and no load was started or joined during it ({@link LoadCounter}): a {@code sync = true} read that
- * waited for another thread's load in flight is therefore never audited. On a hit it draws a random number;
- * only a sampled hit does more.
+ * waited for another thread's load in flight is therefore never audited. Every call draws a random number first;
+ * only a drawn call does more.
  */
 public class CacheAuditAdvisor extends AbstractPointcutAdvisor {
 
@@ -58,6 +58,9 @@ public class CacheAuditAdvisor extends AbstractPointcutAdvisor {
 	private final SingletonSupplier<StaleReadAuditor> auditor;
 
 	private final Map<Method, AuditedMethod> methods = new ConcurrentHashMap<>();
+
+	/** The highest sample rate of any audited method: a draw at or above it samples nothing. */
+	private volatile double highestSampleRate;
 
 	private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
@@ -96,15 +99,28 @@ public class CacheAuditAdvisor extends AbstractPointcutAdvisor {
 		return (order == Ordered.HIGHEST_PRECEDENCE) ? order : order - 1;
 	}
 
+	/**
+	 * Draws first: a call that is not sampled (all but a sample rate's share) costs one random number and a
+	 * comparison, and proceeds. Only a drawn call finds out whether it is a hit, which needs the load count before
+	 * and after. Drawing among calls rather than among hits samples the same share of hits.
+	 */
 	private final class SamplingInterceptor implements MethodInterceptor {
 
 		@Override
 		public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+			double draw = ThreadLocalRandom.current().nextDouble();
+			if (draw >= CacheAuditAdvisor.this.highestSampleRate) {
+				return invocation.proceed();
+			}
+			return drawn(invocation, draw);
+		}
+
+		private @Nullable Object drawn(MethodInvocation invocation, double draw) throws Throwable {
 			long loads = LoadCounter.onThisThread();
 			Object result = invocation.proceed();
 			if (LoadCounter.onThisThread() == loads) {
 				AuditedMethod method = CacheAuditAdvisor.this.methods.get(invocation.getMethod());
-				if (method != null && ThreadLocalRandom.current().nextDouble() < method.sampleRate()) {
+				if (method != null && draw < method.sampleRate()) {
 					CacheAuditAdvisor.this.auditor.obtain().sampled(method, invocation);
 				}
 			}
@@ -130,6 +146,7 @@ public class CacheAuditAdvisor extends AbstractPointcutAdvisor {
 				return false;
 			}
 			CacheAuditAdvisor.this.methods.putIfAbsent(method, audited);
+			raiseHighestSampleRate(audited.sampleRate());
 			warnIfNotComparable(audited, method, targetClass);
 			return true;
 		}
@@ -174,6 +191,12 @@ public class CacheAuditAdvisor extends AbstractPointcutAdvisor {
 					|| AnnotatedElementUtils.hasAnnotation(targetClass, NoCacheAudit.class);
 		}
 
+	}
+
+	private synchronized void raiseHighestSampleRate(double rate) {
+		if (rate > this.highestSampleRate) {
+			this.highestSampleRate = rate;
+		}
 	}
 
 	/** A startup WARN, once per cache and value type, when the values' {@code equals} cannot tell a change. */
