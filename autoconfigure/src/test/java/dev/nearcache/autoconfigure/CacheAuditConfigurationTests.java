@@ -1,11 +1,15 @@
 package dev.nearcache.autoconfigure;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.aop.framework.Advised;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -31,6 +35,18 @@ class CacheAuditConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(NearCacheAutoConfiguration.class, CacheAutoConfiguration.class))
 		.withUserConfiguration(Reads.class)
 		.withPropertyValues("nearcache.invalidation.enabled=false");
+
+	/** Levels are global: a context started earlier in this JVM may have raised them above INFO. */
+	@BeforeEach
+	void logStartupLinesAtInfo() {
+		LoggingSystem.get(getClass().getClassLoader())
+			.setLogLevel(CacheAuditConfiguration.class.getName(), LogLevel.INFO);
+	}
+
+	@AfterEach
+	void restoreLogLevels() {
+		LoggingSystem.get(getClass().getClassLoader()).setLogLevel(CacheAuditConfiguration.class.getName(), null);
+	}
 
 	@Test
 	void auditIsOffByDefaultAndLeavesProxiesAsTheyWere(CapturedOutput output) {
