@@ -5,7 +5,9 @@
 # ~/.m2; or uses the Redis on the port given as the first argument), two instances of the catalog on free ports
 # sharing one database (the first hosts an in-memory H2 database over TCP, the second connects to it), reads a
 # product through both, updates it through one, measures how soon the other serves the new value, and prints the
-# nearcache actuator statistics of both before and after. Stops everything it started, whatever happens.
+# nearcache actuator statistics of both before and after; then changes a price through a write path without
+# @CacheInvalidate and shows the stale-read audit (sample rate 1 here, as in staging) catching it. Stops everything it
+# started, whatever happens.
 #
 #   samples/catalog/demo.sh            # own Redis
 #   samples/catalog/demo.sh 6379       # the Redis on localhost:6379 (it must be reachable)
@@ -146,7 +148,7 @@ url2=http://localhost:$port2
 run_catalog() { # name, port
 	start "$1" "$work/$1.log" env CATALOG_DB_PORT="$db_port" REDIS_HOST=localhost REDIS_PORT="$redis_port" \
 		java -XX:TieredStopAtLevel=1 -jar "$jar" --server.port="$2" --nearcache.instance-id="$1" \
-		--spring.main.banner-mode=off \
+		--spring.main.banner-mode=off --nearcache.caches.products.audit.sample-rate=1 \
 		--management.endpoints.web.exposure.include=health,info,caches,nearcache,metrics
 }
 
@@ -270,6 +272,33 @@ stats catalog-1 "$url1"
 stats catalog-2 "$url2"
 [ "$(field "$(curl -s "$url2/actuator/nearcache/products")" remote)" -ge 2 ] || fail "catalog-2 did not apply the eviction"
 log "-> evicted on catalog-1 and, through the channel, on catalog-2"
+
+step "A write path without @CacheInvalidate, caught by the stale-read audit (products audited at sample rate 1 here)"
+product "$url2" 2 >/dev/null
+before=$(product "$url2" 2)
+log "catalog-2  GET /products/2  $before"
+price_of() { grep -o '"price":[0-9.]*' <<<"$1" | cut -d: -f2; }
+status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$url1/admin/products/2/price" -H 'Content-Type: application/json' -d '{"price":99.99}')
+[ "$status" = 204 ] || fail "PUT /admin/products/2/price answered HTTP $status"
+log "catalog-1  PUT /admin/products/2/price {\"price\":99.99}  HTTP $status  (PriceAdministration: one SQL UPDATE, no @CacheInvalidate)"
+audit_started=$(now_ms)
+stale=$(product "$url2" 2)
+log "catalog-2  GET /products/2  $stale"
+[ "$(price_of "$stale")" = "$(price_of "$before")" ] || fail "catalog-2 did not serve the cached price: $stale"
+log "-> catalog-2 still serves price $(price_of "$stale"): no invalidation was sent. This hit was sampled: the audit reads product 2 again, without the cache, in the background"
+audit_of() { curl -s "$1/actuator/nearcache/products" | sed -e 's/.*"audit"://' -e 's/}$//'; }
+until [ "$(field "$(audit_of "$url2")" mismatch)" -ge 1 ] 2>/dev/null; do
+	[ $(($(now_ms) - audit_started)) -lt 30000 ] || fail "the audit did not confirm the stale read within 30 s: $(audit_of "$url2")"
+	sleep 0.25
+done
+log "-> confirmed $(($(now_ms) - audit_started)) ms after the stale read (the difference must outlive the staleness bound, 4.1 s by default, with no invalidation of the key)"
+log "catalog-2  GET /actuator/nearcache/products  \"audit\":$(audit_of "$url2")"
+mismatches=$(curl -s "$url2/actuator/metrics/nearcache.audit.samples?tag=cache:products&tag=result:mismatch" | grep -o '"statistic":"COUNT","value":[0-9.Ee-]*' | cut -d: -f3 || true)
+log "catalog-2  GET /actuator/metrics/nearcache.audit.samples?tag=cache:products&tag=result:mismatch  -> ${mismatches:-?}"
+warning=$(grep -m 1 -o 'Stale read confirmed.*in place\.' "$work/catalog-2.log" || true)
+[ -n "$warning" ] || fail "catalog-2 logged no WARN for the stale read"
+log "catalog-2  WARN  $warning"
+log "-> the fix: @CacheInvalidate(cacheNames = \"products\", key = \"#id\") on PriceAdministration.reprice"
 
 step "Stopping what the demo started"
 ok=true

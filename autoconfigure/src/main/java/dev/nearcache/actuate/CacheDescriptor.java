@@ -1,7 +1,11 @@
 package dev.nearcache.actuate;
 
+import java.util.List;
+
 import org.jspecify.annotations.Nullable;
 
+import dev.nearcache.cache.AuditResult;
+import dev.nearcache.cache.AuditStatistics;
 import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheSettings;
 import dev.nearcache.cache.NearCacheStatistics;
@@ -23,10 +27,11 @@ import dev.nearcache.cache.NearCacheStatistics;
  * @param degradedMode the degraded mode this cache runs in now; {@code null} while its invalidations are known to
  * flow
  * @param settings how the cache is configured
+ * @param audit what the stale-read audit found in this cache (all zero while it is not audited)
  */
 public record CacheDescriptor(String name, long size, long hits, long misses, @Nullable Double hitRatio, long loads,
 		long loadFailures, long staleLoadsDiscarded, Evictions evictions, Invalidations invalidations, long clears,
-		@Nullable String degradedMode, Settings settings) {
+		@Nullable String degradedMode, Settings settings, Audit audit) {
 
 	static CacheDescriptor of(NearCache cache) {
 		NearCacheStatistics statistics = cache.getStatistics();
@@ -40,7 +45,8 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 				new Invalidations(statistics.localInvalidations(), statistics.remoteInvalidations()),
 				statistics.emptyingClears(), (cache.getDegradedMode() != null) ? cache.getDegradedMode().name() : null,
 				new Settings(settings.ttl().toString(), settings.nullTtl().toString(),
-						settings.maximumSize(), settings.allowNullValues(), settings.broadcast()));
+						settings.maximumSize(), settings.allowNullValues(), settings.broadcast()),
+				Audit.of(statistics.audit()));
 	}
 
 	/**
@@ -71,6 +77,41 @@ public record CacheDescriptor(String name, long size, long hits, long misses, @N
 	 * @param broadcast whether invalidations of the cache are published to the other instances
 	 */
 	public record Settings(String ttl, String nullTtl, long maximumSize, boolean allowNullValues, boolean broadcast) {
+	}
+
+	/**
+	 * What the stale-read audit found: sampled hits by result, and the last confirmed stale reads, by key only.
+	 *
+	 * @param match samples whose fresh value equalled the cached one
+	 * @param mismatch confirmed stale reads
+	 * @param unconfirmed differences that an invalidation resolved within the staleness bound
+	 * @param skipped samples not audited (executor full, degraded, entry gone, out of context)
+	 * @param error samples whose repeated call or comparison failed
+	 * @param recentMismatches the last confirmed stale reads, newest first
+	 */
+	public record Audit(long match, long mismatch, long unconfirmed, long skipped, long error,
+			List<Mismatch> recentMismatches) {
+
+		static Audit of(AuditStatistics audit) {
+			return new Audit(audit.samples(AuditResult.MATCH), audit.samples(AuditResult.MISMATCH),
+					audit.samples(AuditResult.UNCONFIRMED), audit.samples(AuditResult.SKIPPED),
+					audit.samples(AuditResult.ERROR), audit.recentMismatches()
+						.stream()
+						.map((mismatch) -> new Mismatch(mismatch.key(), mismatch.age().toString(),
+								mismatch.confirmedAt().toString()))
+						.toList());
+		}
+
+	}
+
+	/**
+	 * One confirmed stale read.
+	 *
+	 * @param key the key's canonical form; never the value
+	 * @param age how long the stale entry had been cached when confirmed, ISO-8601
+	 * @param confirmedAt when it was confirmed, ISO-8601
+	 */
+	public record Mismatch(String key, String age, String confirmedAt) {
 	}
 
 }

@@ -45,7 +45,7 @@ class CacheFillConfiguration {
 		return new FillCompletionAdvisor(fillAdvisor, () -> cacheAdvisorOrder(beanFactory));
 	}
 
-	private static int cacheAdvisorOrder(BeanFactory beanFactory) {
+	static int cacheAdvisorOrder(BeanFactory beanFactory) {
 		if (beanFactory instanceof ConfigurableListableBeanFactory listable
 				&& listable.containsSingleton(CacheManagementConfigUtils.CACHE_ADVISOR_BEAN_NAME)
 				&& listable.getSingleton(CacheManagementConfigUtils.CACHE_ADVISOR_BEAN_NAME) instanceof Ordered advisor) {

@@ -38,7 +38,8 @@ import dev.nearcache.cache.NearCacheManager;
 @ConditionalOnMissingBean(value = CacheManager.class, ignored = NearCacheManager.class)
 @EnableConfigurationProperties(NearCacheProperties.class)
 @Import({ RedisInvalidationConfiguration.class, ShardedInvalidationConfiguration.class,
-		LocalOnlyInvalidationConfiguration.class, NearCacheManagerConfiguration.class, CacheFillConfiguration.class, TcpKeepAliveConfiguration.class })
+		LocalOnlyInvalidationConfiguration.class, NearCacheManagerConfiguration.class, CacheFillConfiguration.class, CacheAuditConfiguration.class,
+		TcpKeepAliveConfiguration.class })
 public final class NearCacheAutoConfiguration {
 
 }

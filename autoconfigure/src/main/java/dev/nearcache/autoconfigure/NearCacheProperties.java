@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
+import dev.nearcache.audit.AuditAction;
 import dev.nearcache.cache.DegradedMode;
 import dev.nearcache.invalidation.PubSubMode;
 
@@ -64,6 +65,8 @@ public class NearCacheProperties {
 	private final Degraded degraded = new Degraded();
 
 	private final Redis redis = new Redis();
+
+	private final Audit audit = new Audit();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -127,6 +130,171 @@ public class NearCacheProperties {
 
 	public Redis getRedis() {
 		return this.redis;
+	}
+
+	public Audit getAudit() {
+		return this.audit;
+	}
+
+	/**
+	 * The budget of the stale-read audit, shared by every audited cache (which caches are audited, and how often,
+	 * is set per cache: 'nearcache.caches.<name>.audit').
+	 */
+	public static class Audit {
+
+		/**
+		 * Threads that invoke sampled methods again; at most this many extra calls reach the source of truth at
+		 * once.
+		 */
+		private int threads = 2;
+
+		/**
+		 * Samples waiting for a thread (and differences waiting for their confirmation); beyond it samples are
+		 * skipped and counted, never waited for.
+		 */
+		private int queueCapacity = 100;
+
+		/**
+		 * How long a difference must outlive the sampled entry before it counts as a stale read: the entry must
+		 * still be cached and its key not invalidated by then. Unset: the staleness bound of normal operation,
+		 * 'heartbeat.window' + 'heartbeat.window'/3 + 'invalidation.clear-coalesce-window'.
+		 */
+		private @Nullable Duration confirmAfter;
+
+		/**
+		 * Longest wait for the result of a sampled method that returns a CompletableFuture, Mono or Flux.
+		 */
+		private Duration timeout = Duration.ofSeconds(10);
+
+		/**
+		 * Most repeated calls per second on this instance, over all audited caches: the audit's budget on the
+		 * source of truth; sampled hits beyond it are skipped and counted. 0 leaves only the threads as a limit.
+		 */
+		private int maxCallsPerSecond = 100;
+
+		public int getMaxCallsPerSecond() {
+			return this.maxCallsPerSecond;
+		}
+
+		public void setMaxCallsPerSecond(int maxCallsPerSecond) {
+			this.maxCallsPerSecond = maxCallsPerSecond;
+		}
+
+		public int getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(int threads) {
+			this.threads = threads;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public @Nullable Duration getConfirmAfter() {
+			return this.confirmAfter;
+		}
+
+		public void setConfirmAfter(@Nullable Duration confirmAfter) {
+			this.confirmAfter = confirmAfter;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * The stale-read audit of every cache, unless a cache sets its own.
+	 */
+	public static class AuditDefaults {
+
+		/**
+		 * Share of the hits of every cache re-checked against the source of truth, from 0 (off) to 1. Above 0 it
+		 * makes every @Cacheable method run again for sampled hits: prefer 'nearcache.caches.<name>.audit.sample-rate'.
+		 */
+		private double sampleRate;
+
+		/**
+		 * What to do with a confirmed stale read: 'report' (count and log) or 'evict' (also evict the key on this
+		 * instance only).
+		 */
+		private AuditAction action = AuditAction.REPORT;
+
+		public double getSampleRate() {
+			return this.sampleRate;
+		}
+
+		public void setSampleRate(double sampleRate) {
+			this.sampleRate = sampleRate;
+		}
+
+		public AuditAction getAction() {
+			return this.action;
+		}
+
+		public void setAction(AuditAction action) {
+			this.action = action;
+		}
+
+	}
+
+	/**
+	 * The stale-read audit of one cache; unset values fall back to 'nearcache.defaults.audit'.
+	 */
+	public static class CacheAudit {
+
+		/**
+		 * Share of this cache's hits re-checked against the source of truth, from 0 (off) to 1; e.g. 0.001 in
+		 * production, 1 in staging.
+		 */
+		private @Nullable Double sampleRate;
+
+		/**
+		 * What to do with a confirmed stale read of this cache: 'report' or 'evict' (this instance only).
+		 */
+		private @Nullable AuditAction action;
+
+		/**
+		 * Name of the CacheValueComparator bean that compares this cache's values, for values whose equals does
+		 * not fit (timestamps that differ on every load, unordered collections).
+		 */
+		private @Nullable String comparator;
+
+		public @Nullable Double getSampleRate() {
+			return this.sampleRate;
+		}
+
+		public void setSampleRate(@Nullable Double sampleRate) {
+			this.sampleRate = sampleRate;
+		}
+
+		public @Nullable AuditAction getAction() {
+			return this.action;
+		}
+
+		public void setAction(@Nullable AuditAction action) {
+			this.action = action;
+		}
+
+		public @Nullable String getComparator() {
+			return this.comparator;
+		}
+
+		public void setComparator(@Nullable String comparator) {
+			this.comparator = comparator;
+		}
+
 	}
 
 	/**
@@ -296,6 +464,12 @@ public class NearCacheProperties {
 		 */
 		private boolean broadcast = true;
 
+		private final AuditDefaults audit = new AuditDefaults();
+
+		public AuditDefaults getAudit() {
+			return this.audit;
+		}
+
 		public Duration getTtl() {
 			return this.ttl;
 		}
@@ -367,6 +541,12 @@ public class NearCacheProperties {
 		 * Whether invalidations are published to the other instances.
 		 */
 		private @Nullable Boolean broadcast;
+
+		private final CacheAudit audit = new CacheAudit();
+
+		public CacheAudit getAudit() {
+			return this.audit;
+		}
 
 		public @Nullable Duration getTtl() {
 			return this.ttl;

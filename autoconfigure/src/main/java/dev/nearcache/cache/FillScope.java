@@ -117,6 +117,9 @@ final class FillScope {
 
 		private int depth;
 
+		/** Method bodies and cache loads this thread ran or waited for, for {@link LoadCounter}. */
+		private long loads;
+
 		/**
 		 * Enter a read.
 		 * @return its level, to pass to {@link #exit}
@@ -131,7 +134,18 @@ final class FillScope {
 		 * @return its level, to pass to {@link #exit}
 		 */
 		int enterNoRead() {
+			this.loads++;
 			return push(NO_READ);
+		}
+
+		/** Count a cache load this thread starts or joins (the slow path of a sync read), for {@link LoadCounter}. */
+		void loading() {
+			this.loads++;
+		}
+
+		/** @return the method bodies and loads this thread ran or waited for so far */
+		long loads() {
+			return this.loads;
 		}
 
 		/**

@@ -271,6 +271,53 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
+	 * Return the entry cached under a key now, for the stale-read audit: no statistics are recorded, and a cached
+	 * null past its null TTL counts as absent (it is no longer served).
+	 * @param key the key
+	 * @return the entry with the key's stamp, or {@code null} when nothing live is cached under the key
+	 */
+	public @Nullable AuditedEntry auditedEntry(Object key) {
+		Object stored = this.store.asMap().get(key);
+		if (!isLive(stored)) {
+			return null;
+		}
+		Object stripeKey = stripeKey(key, this.keys.canonicalOrNull(key));
+		return new AuditedEntry(key, stored, fromStoreValue(stored), stripeKey, this.stamps.stamp(stripeKey));
+	}
+
+	/**
+	 * Return whether an audited entry is still the one cached under its key, its key was not invalidated and the
+	 * cache not cleared since it was audited, and the cache is not degraded: then no invalidation that this
+	 * instance received explains a difference from the source of truth.
+	 * @param entry the entry from {@link #auditedEntry(Object)}
+	 * @return whether nothing changed the entry since
+	 */
+	public boolean unchangedSince(AuditedEntry entry) {
+		Object stored = this.store.asMap().get(entry.key());
+		return this.degradedMode == null && stored == entry.stored() && isLive(stored)
+				&& !this.stamps.movedSince(entry.stripeKey, entry.stamp);
+	}
+
+	/**
+	 * Return how long ago the value under a key was written, where Caffeine knows it.
+	 * @param key the key
+	 * @return the age, or {@code null} when the key holds nothing or its age is unknown
+	 */
+	public @Nullable Duration ageOf(Object key) {
+		var fixed = this.store.policy().expireAfterWrite();
+		if (fixed.isPresent()) {
+			return fixed.get().ageOf(key).orElse(null);
+		}
+		var variable = this.store.policy().expireVariably();
+		Object stored = this.store.asMap().get(key);
+		if (variable.isPresent() && stored != null) {
+			Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl() : this.settings.ttl();
+			return variable.get().getExpiresAfter(key).map((remaining) -> ttl.minus(remaining)).orElse(null);
+		}
+		return null;
+	}
+
+	/**
 	 * Return the degraded mode this cache runs in: set while the channel that carries its invalidations is
 	 * unproven (in sharded mode, only that cache's channel). Purely local caches are never degraded.
 	 * @return the mode, or {@code null} when invalidations of this cache are known to flow
@@ -341,6 +388,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		if (value != null) {
 			return (T) fromStoreValue(value);
 		}
+		FillScope.frames().loading();
 		String canonical = this.keys.beforeWrite(key);
 		Object stripeKey = stripeKey(key, canonical);
 		while (true) {
@@ -418,6 +466,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		if (value != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(value));
 		}
+		FillScope.frames().loading();
 		String canonical = this.keys.beforeWrite(key);
 		Object stripeKey = stripeKey(key, canonical);
 		while (true) {

@@ -30,6 +30,8 @@ public final class NearCacheStatistics {
 
 	private final LongAdder expiredNullReads = new LongAdder();
 
+	private final AuditStatistics audit = new AuditStatistics();
+
 	NearCacheStatistics(NearCache cache) {
 		this.cache = cache;
 	}
@@ -109,6 +111,11 @@ public final class NearCacheStatistics {
 	/** @return entries that expired (TTL or null TTL) */
 	public long expiryEvictions() {
 		return this.expiryEvictions.sum();
+	}
+
+	/** @return what the stale-read audit found in this cache (all zero while it is not audited) */
+	public AuditStatistics audit() {
+		return this.audit;
 	}
 
 	void recordLocalInvalidations(int keys) {

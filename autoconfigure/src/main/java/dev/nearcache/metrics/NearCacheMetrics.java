@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 
+import dev.nearcache.cache.AuditResult;
+import dev.nearcache.cache.AuditStatistics;
 import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.cache.NearCacheStatistics;
@@ -37,6 +39,9 @@ public class NearCacheMetrics implements MeterBinder {
 
 	private static final String INVALIDATIONS = "Keys invalidated, by origin: local (evictions, writes and "
 			+ "programmatic invalidations here) or remote (messages from other instances)";
+
+	private static final String AUDIT_SAMPLES = "Hits sampled by the stale-read audit, by result: match, mismatch "
+			+ "(a confirmed stale read), unconfirmed (an invalidation in flight resolved it), skipped, error";
 
 	private final NearCacheManager cacheManager;
 
@@ -133,6 +138,7 @@ public class NearCacheMetrics implements MeterBinder {
 			.tags("cache", name, "origin", "remote")
 			.description(INVALIDATIONS)
 			.register(registry);
+		bindAudit(registry, name, statistics.audit());
 		boolean boundBySpringBoot = registry.find("cache.gets")
 			.tags("cache", name, "cache.manager", this.cacheManagerName)
 			.meter() != null;
@@ -141,6 +147,20 @@ public class NearCacheMetrics implements MeterBinder {
 			this.cacheMeters.getMeterBinder(cache, Tags.of("cache.manager", this.cacheManagerName, "name", name))
 				.bindTo(registry);
 		}
+	}
+
+	private static void bindAudit(MeterRegistry registry, String name, AuditStatistics audit) {
+		for (AuditResult result : AuditResult.values()) {
+			FunctionCounter.builder("nearcache.audit.samples", audit, (statistics) -> statistics.samples(result))
+				.tags("cache", name, "result", result.tag())
+				.description(AUDIT_SAMPLES)
+				.register(registry);
+		}
+		Timer age = Timer.builder("nearcache.audit.mismatch.age")
+			.tag("cache", name)
+			.description("How long a confirmed stale entry had been cached when the stale-read audit confirmed it")
+			.register(registry);
+		audit.addMismatchListener((mismatch) -> age.record(mismatch.age()));
 	}
 
 }

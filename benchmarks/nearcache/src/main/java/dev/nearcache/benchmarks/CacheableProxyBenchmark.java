@@ -1,5 +1,6 @@
 package dev.nearcache.benchmarks;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -7,10 +8,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.nearcache.audit.AuditAction;
+import dev.nearcache.audit.CacheAuditAdvisor;
+import dev.nearcache.audit.CacheAuditPolicy;
+import dev.nearcache.audit.JsonTreeComparator;
+import dev.nearcache.audit.StaleReadAuditor;
 import dev.nearcache.benchmarks.support.KeySpace;
+import dev.nearcache.cache.AuditResult;
+import dev.nearcache.cache.AuditStatistics;
 import dev.nearcache.cache.CacheFillAdvisor;
 import dev.nearcache.cache.InvalidationPublisher;
 import dev.nearcache.cache.KeyCanonicalizer;
+import dev.nearcache.cache.NearCache;
 import dev.nearcache.cache.NearCacheManager;
 import dev.nearcache.cache.NearCacheSettings;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,19 +32,23 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.aop.Advisor;
 import org.springframework.aop.framework.Advised;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.annotation.AnnotationCacheOperationSource;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.cache.interceptor.SimpleKeyGenerator;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.context.expression.BeanFactoryResolver;
 
 /**
  * A warm hit end to end through a {@code @Cacheable} proxy: {@code Catalog.find(Long)} on a Spring context with
@@ -53,6 +66,17 @@ public class CacheableProxyBenchmark {
 	@Param({ "nearcache", "caffeineCacheManager", "nearcacheWithoutFillAdvisor" })
 	public String cacheManager;
 
+	/**
+	 * The stale-read audit's sample rate for {@code nearcache} ({@code -p auditSampleRate=0,0.001,0.01}); at 0 the
+	 * audit's advisor is not registered, as the starter leaves it off every method of an unaudited cache.
+	 */
+	@Param("0")
+	public String auditSampleRate;
+
+	static volatile double auditRate;
+
+	private long auditStartNanos;
+
 	private AnnotationConfigApplicationContext context;
 
 	private KeySpace keySpace;
@@ -63,8 +87,10 @@ public class CacheableProxyBenchmark {
 	public void start() {
 		this.keySpace = KeySpace.create("long", "uniform");
 		this.context = new AnnotationConfigApplicationContext();
+		auditRate = Double.parseDouble(this.auditSampleRate);
+		boolean audited = auditRate > 0 && this.cacheManager.equals("nearcache");
 		this.context.register(Catalog.class, switch (this.cacheManager) {
-			case "nearcache" -> NearCacheConfig.class;
+			case "nearcache" -> audited ? NearCacheAuditConfig.class : NearCacheConfig.class;
 			case "nearcacheWithoutFillAdvisor" -> NearCacheManagerOnlyConfig.class;
 			default -> CaffeineConfig.class;
 		});
@@ -90,13 +116,31 @@ public class CacheableProxyBenchmark {
 		for (Object key : keys) {
 			this.catalog.find((Long) key);
 		}
-		if (loads != keys.length || this.catalog.loads() != loads) {
+		if (!audited && (loads != keys.length || this.catalog.loads() != loads)) {
 			throw new IllegalStateException("Not warm: " + loads + " then " + this.catalog.loads());
 		}
+		this.auditStartNanos = System.nanoTime();
+		this.auditLoadsAtStart = this.catalog.loads();
 	}
+
+	private long auditLoadsAtStart;
 
 	@TearDown(Level.Trial)
 	public void stop() {
+		if (auditRate > 0 && this.cacheManager.equals("nearcache")) {
+			// The audit's cost on the source of truth: the method bodies it ran again, per second of the trial.
+			double seconds = (System.nanoTime() - this.auditStartNanos) / 1e9;
+			long extra = this.catalog.loads() - this.auditLoadsAtStart;
+			AuditStatistics audit = ((NearCache) this.context.getBean(CacheManager.class).getCache("bench"))
+				.getStatistics()
+				.audit();
+			System.out.printf("%naudit sample rate %s: %d extra loads in %.1f s = %.0f loads/s on the source of truth; "
+					+ "samples match=%d skipped=%d error=%d%n", this.auditSampleRate, extra, seconds, extra / seconds,
+					audit.samples(AuditResult.MATCH), audit.samples(AuditResult.SKIPPED),
+					audit.samples(AuditResult.ERROR));
+			this.context.close();
+			return;
+		}
 		if (this.catalog.loads() != KeySpace.KEYS) {
 			throw new IllegalStateException("Misses during the run: " + (this.catalog.loads() - KeySpace.KEYS));
 		}
@@ -177,6 +221,44 @@ public class CacheableProxyBenchmark {
 		static CacheFillAdvisor nearCacheFillAdvisor() {
 			return new CacheFillAdvisor(new AnnotationCacheOperationSource(false),
 					() -> org.springframework.core.Ordered.LOWEST_PRECEDENCE);
+		}
+
+	}
+
+	/** {@link NearCacheConfig} plus the stale-read audit as {@code CacheAuditConfiguration} registers it. */
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class NearCacheAuditConfig {
+
+		@Bean
+		CacheManager cacheManager() {
+			return nearCacheManager();
+		}
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static CacheFillAdvisor nearCacheFillAdvisor() {
+			return new CacheFillAdvisor(new AnnotationCacheOperationSource(false),
+					() -> org.springframework.core.Ordered.LOWEST_PRECEDENCE);
+		}
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static CacheAuditAdvisor nearCacheAuditAdvisor(BeanFactory beanFactory) {
+			CacheAuditPolicy policy = new CacheAuditPolicy(auditRate, AuditAction.REPORT, null);
+			return new CacheAuditAdvisor(new AnnotationCacheOperationSource(false),
+					() -> org.springframework.core.Ordered.LOWEST_PRECEDENCE, (name) -> policy,
+					() -> beanFactory.getBean(StaleReadAuditor.class));
+		}
+
+		@Bean
+		StaleReadAuditor staleReadAuditor(CacheManager cacheManager, BeanFactory beanFactory) {
+			CacheAuditPolicy policy = new CacheAuditPolicy(auditRate, AuditAction.REPORT, null);
+			return StaleReadAuditor.create((NearCacheManager) cacheManager, (name) -> policy,
+					new JsonTreeComparator(JsonMapper.builder().build()), (name) -> {
+						throw new IllegalStateException("no comparator " + name);
+					}, (name) -> new SimpleKeyGenerator(), new BeanFactoryResolver(beanFactory),
+					new StaleReadAuditor.Settings(2, 100, Duration.ofMillis(4100), Duration.ofSeconds(10), 100));
 		}
 
 	}

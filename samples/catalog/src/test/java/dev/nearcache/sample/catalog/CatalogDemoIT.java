@@ -43,7 +43,8 @@ class CatalogDemoIT {
 		assertThat(process.exitValue()).as(text).isZero();
 		assertThat(text).contains("Hosting the catalog database", "joining the catalog database",
 				"the second read on each instance was a local hit", "catalog-2 served the new value",
-				"without credentials: HTTP 401", "demo: OK", "stopped catalog-1", "stopped catalog-2");
+				"without credentials: HTTP 401", "demo: OK", "stopped catalog-1", "stopped catalog-2",
+				"catalog-2 still serves price 29.90", "Stale read confirmed in cache 'products', key 2");
 		assertThat(text).containsPattern("catalog-2 +channel SUBSCRIBED .*invalidations local=0 remote=1");
 	}
 
