@@ -8,7 +8,7 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
 
 /**
  * What {@link CacheInvalidate} expressions reflect on, for a native image: the getters of
- * {@link InvalidationRootObject}, which SpEL calls for {@code #root.methodName}, {@code #root.args} and the rest.
+ * {@link ExpressionRootObject}, which SpEL calls for {@code #root.methodName}, {@code #root.args} and the rest.
  * The annotated methods themselves are registered through {@code @Reflective} on the annotation; the types an
  * expression navigates ({@code #product.id}) are the application's, as with Spring's {@code @Cacheable}.
  */
@@ -16,7 +16,7 @@ class CacheInvalidateRuntimeHints implements RuntimeHintsRegistrar {
 
 	@Override
 	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
-		hints.reflection().registerType(InvalidationRootObject.class, MemberCategory.INVOKE_PUBLIC_METHODS);
+		hints.reflection().registerType(ExpressionRootObject.class, MemberCategory.INVOKE_PUBLIC_METHODS);
 	}
 
 }

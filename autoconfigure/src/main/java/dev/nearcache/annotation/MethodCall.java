@@ -74,7 +74,7 @@ final class MethodCall {
 	EvaluationContext evaluationContext(@Nullable Object result, @Nullable String resultUnavailable,
 			@Nullable BeanResolver beanResolver) {
 		InvalidationEvaluationContext context = new InvalidationEvaluationContext(
-				new InvalidationRootObject(this.method, this.args, this.target, this.targetClass), this.targetMethod,
+				new ExpressionRootObject(this.method, this.args, this.target, this.targetClass), this.targetMethod,
 				this.args, resultUnavailable);
 		if (resultUnavailable == null) {
 			context.setVariable("result", result);

@@ -19,6 +19,8 @@ import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.ObjectUtils;
 import org.springframework.util.StringUtils;
 
+import dev.nearcache.annotation.ExpressionRootObject;
+
 /**
  * One audited {@code @Cacheable} method: the caches its hits may come from, their share of sampled hits, and the
  * key Spring's cache interceptor computes for a call — the same {@code key} expression or key generator, so that
@@ -91,7 +93,7 @@ final class AuditedMethod {
 			return keyGenerators.get(this.keyGeneratorName).generate(target, this.method, args);
 		}
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
-				new AuditRootObject(this.method, args, target, this.targetClass), this.targetMethod, args,
+				new ExpressionRootObject(this.method, args, target, this.targetClass), this.targetMethod, args,
 				PARAMETER_NAMES);
 		context.setBeanResolver(beanResolver);
 		return this.key.getValue(context);

@@ -21,7 +21,7 @@ class CacheInvalidateRuntimeHintsTests {
 	void rootObjectPropertiesCanBeReadByExpressionsInANativeImage(String getter) {
 		RuntimeHints hints = new RuntimeHints();
 		new CacheInvalidateRuntimeHints().registerHints(hints, getClass().getClassLoader());
-		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(InvalidationRootObject.class, getter))
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ExpressionRootObject.class, getter))
 			.accepts(hints);
 	}
 

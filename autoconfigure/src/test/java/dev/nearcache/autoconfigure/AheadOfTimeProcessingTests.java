@@ -22,7 +22,7 @@ import org.springframework.javapoet.ClassName;
 import dev.nearcache.actuate.CacheDescriptor;
 import dev.nearcache.actuate.InstanceDescriptor;
 import dev.nearcache.annotation.CacheInvalidate;
-import dev.nearcache.annotation.InvalidationRootObject;
+import dev.nearcache.annotation.ExpressionRootObject;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,7 +39,7 @@ class AheadOfTimeProcessingTests {
 	void processingRegistersWhatNearcacheReflectsOn() throws Exception {
 		RuntimeHints hints = processAheadOfTime();
 		assertThat(RuntimeHintsPredicates.reflection().onFieldAccess(SimpleKey.class, "params")).accepts(hints);
-		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(InvalidationRootObject.class, "getArgs"))
+		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(ExpressionRootObject.class, "getArgs"))
 			.accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onType(ProductKey.class)).accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection()

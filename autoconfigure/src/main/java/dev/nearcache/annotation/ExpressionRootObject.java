@@ -5,10 +5,12 @@ import java.lang.reflect.Method;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code #root} of {@link CacheInvalidate} expressions, with the properties of Spring's cache expression root
- * object: {@code method}, {@code methodName}, {@code args}, {@code target}, {@code targetClass}.
+ * The {@code #root} of nearcache's own expressions — {@link CacheInvalidate} keys and conditions, and the
+ * {@code @Cacheable} keys the stale-read audit evaluates again — with the properties of Spring's cache expression
+ * root object but {@code caches}: {@code method}, {@code methodName}, {@code args}, {@code target},
+ * {@code targetClass}. Registered for reflection by {@link CacheInvalidateRuntimeHints}.
  */
-public final class InvalidationRootObject {
+public final class ExpressionRootObject {
 
 	private final Method method;
 
@@ -18,7 +20,14 @@ public final class InvalidationRootObject {
 
 	private final Class<?> targetClass;
 
-	InvalidationRootObject(Method method, @Nullable Object[] args, @Nullable Object target, Class<?> targetClass) {
+	/**
+	 * Describe one call.
+	 * @param method the invoked method
+	 * @param args its arguments
+	 * @param target the target object
+	 * @param targetClass the target class
+	 */
+	public ExpressionRootObject(Method method, @Nullable Object[] args, @Nullable Object target, Class<?> targetClass) {
 		this.method = method;
 		this.args = args;
 		this.target = target;
