@@ -76,13 +76,28 @@ final class FillScope {
 	static long consume(NearCache cache, Object key) {
 		Frames frames = FRAMES.get();
 		FillScope scope = (frames.depth > 0) ? frames.current(false) : null;
-		return (scope != null) ? scope.take(cache, key) : NOT_A_FILL;
+		if (scope == null) {
+			return NOT_A_FILL;
+		}
+		// An asynchronous result may complete more than once (a Mono subscribed again): each of its puts fills the
+		// same miss, checked against the same stamp, so the registration stays.
+		return frames.reentered[frames.depth - 1] ? scope.find(cache, key) : scope.take(cache, key);
 	}
 
 	private synchronized void add(Miss miss) {
 		if (this != NO_READ) {
 			this.misses.add(miss);
 		}
+	}
+
+	private synchronized long find(NearCache cache, Object key) {
+		for (int i = this.misses.size() - 1; i >= 0; i--) {
+			Miss miss = this.misses.get(i);
+			if (miss.cache() == cache && miss.key().equals(key)) {
+				return miss.stamp();
+			}
+		}
+		return NOT_A_FILL;
 	}
 
 	private synchronized long take(NearCache cache, Object key) {
@@ -115,6 +130,9 @@ final class FillScope {
 
 		private @Nullable FillScope[] scopes = new FillScope[4];
 
+		/** Whether each level re-entered a read's scope for an asynchronous completion. */
+		private boolean[] reentered = new boolean[4];
+
 		private int depth;
 
 		/** Method bodies and cache loads this thread ran or waited for, for {@link LoadCounter}. */
@@ -125,7 +143,7 @@ final class FillScope {
 		 * @return its level, to pass to {@link #exit}
 		 */
 		int enter() {
-			return push(null);
+			return push(null, false);
 		}
 
 		/**
@@ -135,7 +153,7 @@ final class FillScope {
 		 */
 		int enterNoRead() {
 			this.loads++;
-			return push(NO_READ);
+			return push(NO_READ, false);
 		}
 
 		/** Count a cache load this thread starts or joins (the slow path of a sync read), for {@link LoadCounter}. */
@@ -154,14 +172,16 @@ final class FillScope {
 		 * @return its level, to pass to {@link #exit}
 		 */
 		int reenter(FillScope scope) {
-			return push(scope);
+			return push(scope, true);
 		}
 
-		private int push(@Nullable FillScope scope) {
+		private int push(@Nullable FillScope scope, boolean completion) {
 			if (this.depth == this.scopes.length) {
 				this.scopes = Arrays.copyOf(this.scopes, this.depth * 2);
+				this.reentered = Arrays.copyOf(this.reentered, this.depth * 2);
 			}
 			this.scopes[this.depth] = scope;
+			this.reentered[this.depth] = completion;
 			return this.depth++;
 		}
 

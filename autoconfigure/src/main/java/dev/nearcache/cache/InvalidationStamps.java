@@ -83,6 +83,13 @@ final class InvalidationStamps {
 	 * install that checked its stamp before this call is complete.
 	 */
 	void clearing() {
+		if (this.installs.getReadHoldCount() > 0) {
+			// A clear from inside this thread's own install: the application's code (a removal listener on an
+			// inline executor, a weigher) runs within Caffeine's compute. Waiting for the other installs here would
+			// wait for this one. Its own install is complete; the floor still stops every later check.
+			this.floor.incrementAndGet();
+			return;
+		}
 		ReentrantReadWriteLock.WriteLock lock = this.installs.writeLock();
 		lock.lock();
 		try {

@@ -440,7 +440,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			this.counter.loadFailed(System.nanoTime() - start);
 			throw ex;
 		}
-		install(key, canonical, stripeKey, storeValue, stamp, false, System.nanoTime() - start);
+		// A load that ran is a load, whether or not its value is installed (Spring's caches count it the same way).
+		this.counter.loaded(System.nanoTime() - start);
+		install(key, canonical, stripeKey, storeValue, stamp, false);
 		return storeValue;
 	}
 
@@ -520,7 +522,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 				}
 				else if (loaded != null || isAllowNullValues()) {
 					storeValue = toStoreValue(loaded);
-					install(key, canonical, stripeKey, storeValue, load.stamp, false, System.nanoTime() - start);
+					this.counter.loaded(System.nanoTime() - start);
+					install(key, canonical, stripeKey, storeValue, load.stamp, false);
 				}
 			}
 			finally {
@@ -541,7 +544,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		Object storeValue = toStoreValue(value);
 		long stamp = FillScope.consume(this, key);
 		if (stamp != FillScope.NOT_A_FILL) {
-			install(key, canonical, stripeKey(key, canonical), storeValue, stamp, false, 0);
+			if (install(key, canonical, stripeKey(key, canonical), storeValue, stamp, false) == null) {
+				this.counter.loaded(0);
+			}
 			return;
 		}
 		write(key, canonical, storeValue, false);
@@ -553,7 +558,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		Object storeValue = toStoreValue(value);
 		long stamp = FillScope.consume(this, key);
 		Object existing = (stamp != FillScope.NOT_A_FILL)
-				? install(key, canonical, stripeKey(key, canonical), storeValue, stamp, true, 0)
+				? fillIfAbsent(key, canonical, storeValue, stamp)
 				: write(key, canonical, storeValue, true);
 		return (existing != null) ? toValueWrapper(existing) : null;
 	}
@@ -564,8 +569,21 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * and the install are one Caffeine compute, under the shared install lock (see {@link InvalidationStamps}).
 	 * @return for {@code ifAbsent}, the live entry that was kept instead; otherwise {@code null}
 	 */
+	private @Nullable Object fillIfAbsent(Object key, @Nullable String canonical, Object storeValue, long stamp) {
+		Object existing = install(key, canonical, stripeKey(key, canonical), storeValue, stamp, true);
+		if (existing == null) {
+			this.counter.loaded(0);
+		}
+		return existing;
+	}
+
 	private @Nullable Object install(Object key, @Nullable String canonical, Object stripeKey, Object storeValue,
-			long stamp, boolean ifAbsent, long loadNanos) {
+			long stamp, boolean ifAbsent) {
+		if (this.degradedMode == DegradedMode.BYPASS) {
+			// Nothing is cached while bypassing; a maximum of 0 alone would keep entries an application weigher
+			// weighs 0.
+			return null;
+		}
 		boolean indexed = this.keys.indexed(key, canonical);
 		Object[] existing = new Object[1];
 		Object[] replaced = new Object[1];
@@ -596,7 +614,6 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			lock.unlock();
 		}
 		if (installed[0]) {
-			this.counter.loaded(loadNanos);
 			countExpiredNullReplaced(replaced[0]);
 		}
 		else if (existing[0] == null) {
@@ -616,10 +633,17 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.stamps.invalidating(stripeKey(key, canonical));
 		Object[] existing = new Object[1];
 		Object[] replaced = new Object[1];
+		boolean bypassing = this.degradedMode == DegradedMode.BYPASS;
 		this.store.asMap().compute(key, (k, current) -> {
 			if (ifAbsent && isLive(current)) {
 				existing[0] = current;
 				return current;
+			}
+			if (bypassing) {
+				if (indexed) {
+					this.keys.remove(k, canonical);
+				}
+				return null;
 			}
 			if (indexed) {
 				this.keys.add(k, canonical);

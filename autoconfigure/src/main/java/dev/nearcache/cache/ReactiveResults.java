@@ -37,11 +37,18 @@ final class ReactiveResults {
 		return Flux.from(lift.apply((Flux<Object>) result));
 	}
 
-	private static final class ScopedSubscriber<T> implements CoreSubscriber<T> {
+	/**
+	 * Delivers each signal with the read's scope re-entered. It is its own {@link Subscription} (not the
+	 * upstream's): a downstream that could fuse with a fusable source (Spring's {@code publish()} for a
+	 * {@code Flux}) would otherwise pull values with {@code poll()}, and no signal would pass through here.
+	 */
+	private static final class ScopedSubscriber<T> implements CoreSubscriber<T>, Subscription {
 
 		private final CoreSubscriber<? super T> actual;
 
 		private final FillScope scope;
+
+		private Subscription upstream = Operators.emptySubscription();
 
 		ScopedSubscriber(CoreSubscriber<? super T> actual, FillScope scope) {
 			this.actual = actual;
@@ -55,7 +62,18 @@ final class ReactiveResults {
 
 		@Override
 		public void onSubscribe(Subscription subscription) {
-			this.actual.onSubscribe(subscription);
+			this.upstream = subscription;
+			this.actual.onSubscribe(this);
+		}
+
+		@Override
+		public void request(long n) {
+			this.upstream.request(n);
+		}
+
+		@Override
+		public void cancel() {
+			this.upstream.cancel();
 		}
 
 		@Override
