@@ -24,7 +24,8 @@ import org.springframework.core.Ordered;
  * Without it every miss on one instance would evict the key on all the others, which then miss too.
  * <p>
  * It must run just outside Spring's cache interceptor, so its order is one less than that of the cache
- * advisor (read when advisors are sorted; {@code @EnableCaching(order = ...)} is honoured). Its partner
+ * advisor (read when advisors are sorted; {@code @EnableCaching(order = ...)} is honoured, except
+ * {@code Ordered.HIGHEST_PRECEDENCE}, where nothing can be outside it and fills are writes). Its partner
  * {@link FillCompletionAdvisor} runs just inside Spring's interceptor and carries the read's scope to the thread
  * that completes an asynchronous result. With AspectJ-mode caching neither applies: fills are then writes
  * (broadcast, installed without the stale check); see {@code docs/consistency.md}.
