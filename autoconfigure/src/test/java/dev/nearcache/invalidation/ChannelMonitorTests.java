@@ -192,6 +192,16 @@ class ChannelMonitorTests {
 	}
 
 	@Test
+	void aReceiveQueueOverflowClearsEveryCacheAndCountsABacklogFlush() {
+		this.products.put(1L, "cached before messages were dropped");
+		this.monitor.backlogOverflowed();
+		assertThat(this.products.get(1L)).isNull();
+		assertThat(this.statistics.flushes(FlushReason.BACKLOG)).isEqualTo(1);
+		assertThat(this.statistics.state()).as("a dropped message is no sign of a dead channel")
+			.isEqualTo(TransportState.SUBSCRIBED);
+	}
+
+	@Test
 	void stoppedDegradesTheCachesSinceNothingArrivesAnyMore() {
 		this.products.put(1L, "cached");
 		this.monitor.stopped();
