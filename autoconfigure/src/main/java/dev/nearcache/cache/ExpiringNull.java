@@ -25,10 +25,11 @@ final class ExpiringNull implements ValueWrapper {
 
 	/**
 	 * Return whether the null TTL has passed.
+	 * @param now the time on the cache's ticker, the clock its deadline was set on
 	 * @return whether this null must no longer be served
 	 */
-	boolean hasExpired() {
-		return System.nanoTime() - this.expiresAtNanos >= 0;
+	boolean hasExpired(long now) {
+		return now - this.expiresAtNanos >= 0;
 	}
 
 	@Override

@@ -17,6 +17,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.RemovalListener;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
 import org.jspecify.annotations.Nullable;
 
@@ -83,6 +84,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** The eviction maximum outside degraded mode: maximum size, or maximum weight with a weigher. */
 	private final long maximum;
 
+	/** The time expiry is measured on: Caffeine's, and cached nulls' deadlines ({@link CoarseClock}). */
+	private final Ticker ticker;
+
 	/**
 	 * Create a near cache.
 	 * @param settings its settings
@@ -102,7 +106,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	public NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
 			CaffeineOptions options) {
-		this(settings, canonicalizer, publisher, options, null);
+		this(settings, canonicalizer, publisher, options, null, null);
 	}
 
 	/**
@@ -111,11 +115,17 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 */
 	NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
 			Executor maintenance) {
-		this(settings, canonicalizer, publisher, new CaffeineOptions(), maintenance);
+		this(settings, canonicalizer, publisher, new CaffeineOptions(), maintenance, null);
+	}
+
+	/** Create a near cache that measures expiry on the given ticker (tests drive time with it). */
+	NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
+			Ticker ticker) {
+		this(settings, canonicalizer, publisher, new CaffeineOptions(), null, ticker);
 	}
 
 	private NearCache(NearCacheSettings settings, KeyCanonicalizer canonicalizer, InvalidationPublisher publisher,
-			CaffeineOptions options, @Nullable Executor maintenance) {
+			CaffeineOptions options, @Nullable Executor maintenance, @Nullable Ticker ticker) {
 		super(settings.allowNullValues());
 		this.settings = settings;
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
@@ -124,6 +134,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
 		this.userRemovalListener = options.removalListener();
 		this.maximum = (options.weigher() != null) ? options.maximumWeight() : settings.maximumSize();
+		this.ticker = (ticker != null) ? ticker : CoarseClock.tickerFor(this, shortestTtl(settings));
 		this.store = buildStore(settings, options, maintenance);
 	}
 
@@ -131,6 +142,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			@Nullable Executor maintenance) {
 		Executor executor = options.executor();
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
+			.ticker(this.ticker)
 			.recordStats(() -> this.counter)
 			.executor((maintenance != null) ? maintenance
 					: (executor != null) ? CacheMaintenance.executor(executor) : CacheMaintenance.EXECUTOR)
@@ -160,6 +172,11 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			builder.expireAfterWrite(settings.ttl());
 		}
 		return builder.build();
+	}
+
+	private static Duration shortestTtl(NearCacheSettings settings) {
+		return (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0) ? settings.nullTtl()
+				: settings.ttl();
 	}
 
 	private Duration capped(Duration ttl) {
@@ -205,7 +222,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			return new CachedValue(userValue);
 		}
 		if (this.nullsExpireFirst) {
-			return new ExpiringNull(System.nanoTime() + capped(this.settings.nullTtl()).toNanos());
+			return new ExpiringNull(this.ticker.read() + capped(this.settings.nullTtl()).toNanos());
 		}
 		return super.toStoreValue(null);
 	}
@@ -239,7 +256,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	private boolean expiredOnRead(Object key, Object value) {
-		if (value instanceof ExpiringNull cachedNull && cachedNull.hasExpired()) {
+		if (value instanceof ExpiringNull cachedNull && cachedNull.hasExpired(this.ticker.read())) {
 			this.statistics.recordExpiredNullRead();
 			removeExpired(key, cachedNull);
 			return true;
@@ -247,8 +264,9 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		return false;
 	}
 
-	private static boolean isLive(@Nullable Object storeValue) {
-		return storeValue != null && !(storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired());
+	private boolean isLive(@Nullable Object storeValue) {
+		return storeValue != null
+				&& !(storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired(this.ticker.read()));
 	}
 
 	private void removeExpired(Object key, ExpiringNull expiredNull) {
@@ -340,6 +358,11 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	public Cache<Object, Object> getNativeCache() {
 		return this.store;
+	}
+
+	/** @return the time its expiry is measured on */
+	Ticker ticker() {
+		return this.ticker;
 	}
 
 	/**

@@ -12,14 +12,13 @@ import com.github.benmanes.caffeine.cache.stats.StatsCounter;
  * A near cache never loads inside Caffeine (no application code may run in a Caffeine compute, where it would
  * hold up invalidations of that key), and it installs and removes entries through computes that Caffeine would
  * count as loads. So Caffeine's own load records are ignored here, and the cache reports its loads with
- * {@link #loaded} and {@link #loadFailed}; hits, misses and evictions are Caffeine's, counted as Caffeine's
- * default counter does. {@code cache.stats()}, and so Micrometer's Caffeine meters, see exact figures.
+ * {@link #loaded} and {@link #loadFailed}; hits, misses and evictions are Caffeine's, counted exactly as
+ * Caffeine's default counter counts them, hits and misses in {@link ReadCounts} (a hit's cheapest exact count). {@code cache.stats()}, and so Micrometer's Caffeine meters, see exact figures.
  */
 final class NearCacheStatsCounter implements StatsCounter {
 
-	private final LongAdder hits = new LongAdder();
-
-	private final LongAdder misses = new LongAdder();
+	/** Hits and misses, counted on every read: by each reading thread in its own memory, not a shared adder. */
+	private final ReadCounts reads = new ReadCounts();
 
 	private final LongAdder loadSuccesses = new LongAdder();
 
@@ -33,12 +32,12 @@ final class NearCacheStatsCounter implements StatsCounter {
 
 	@Override
 	public void recordHits(int count) {
-		this.hits.add(count);
+		this.reads.hits(count);
 	}
 
 	@Override
 	public void recordMisses(int count) {
-		this.misses.add(count);
+		this.reads.misses(count);
 	}
 
 	/** Caffeine's record of a compute: an install or a removal by the cache, not a load. */
@@ -77,7 +76,8 @@ final class NearCacheStatsCounter implements StatsCounter {
 
 	@Override
 	public CacheStats snapshot() {
-		return CacheStats.of(this.hits.sum(), this.misses.sum(), this.loadSuccesses.sum(), this.loadFailures.sum(),
+		long[] hitsAndMisses = this.reads.sums();
+		return CacheStats.of(hitsAndMisses[0], hitsAndMisses[1], this.loadSuccesses.sum(), this.loadFailures.sum(),
 				this.totalLoadTime.sum(), this.evictions.sum(), this.evictionWeight.sum());
 	}
 

@@ -1046,7 +1046,7 @@ class NearCacheDifferentialTests {
 			for (Object key : KEYS) {
 				Object stored = cache.getNativeCache().asMap().get(key);
 				if (stored instanceof ExpiringNull expiringNull) {
-					if (!expiringNull.hasExpired()) {
+					if (!expiringNull.hasExpired(cache.ticker().read())) {
 						contents.put(key, null);
 					}
 				}

@@ -191,7 +191,7 @@ class NearCacheTests {
 		cache.put("retrieved", null);
 		assertThat(cache.putIfAbsent("putIfAbsent", "ignored")).isNotNull().extracting(ValueWrapper::get).isNull();
 		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
-			.until(() -> ((ExpiringNull) cache.getNativeCache().getIfPresent("loaded")).hasExpired());
+			.until(() -> ((ExpiringNull) cache.getNativeCache().getIfPresent("loaded")).hasExpired(cache.ticker().read()));
 		assertThat(cache.get("loaded", () -> "value")).isEqualTo("value");
 		assertThat(cache.get("loaded", String.class)).isEqualTo("value");
 		assertThat(cache.putIfAbsent("putIfAbsent", "value")).isNull();
