@@ -171,7 +171,9 @@ def overall(judged):
 
 
 def bold(j):
-    return f"**{j.split(' ')[0]}**" + j[len(j.split(' ')[0]):]
+    """The verdict in bold, its parenthesis not: '**not resolved** (point meets it)'."""
+    head, sep, tail = j.partition(' (')
+    return f"**{head}**{sep}{tail}"
 
 
 def load(results):
@@ -254,7 +256,7 @@ def jmh_allocation(results, variant):
     for run in runs:
         norm = next((m for k, m in run.get('secondaryMetrics', {}).items() if k.endswith('gc.alloc.rate.norm')), None)
         if norm:
-            out[run['benchmark'].rsplit('.', 1)[-1]] = (norm['score'], norm.get('scoreError', float('nan')))
+            out[run['benchmark'].rsplit('.', 1)[-1]] = (float(norm['score']), float(norm.get('scoreError', 'nan')))
     return out
 
 
@@ -272,7 +274,7 @@ def main(results):
     lat = latency_rounds(results)
     throughput = {v: tsv(os.path.join(results, f"throughput{'' if v == 'current' else '-' + v}.tsv"))
                   for v in ('current', 'base')}
-    if run is None and not lat and not throughput['current']:
+    if run is None and not lat and not throughput['current'] and not tsv(os.path.join(results, 'failures.tsv')):
         sys.exit("no results in " + results)
     out = []
     w = out.append
@@ -538,10 +540,8 @@ def main(results):
                 j = 'not evaluated' + (f" ({', '.join(names[k] for k in names if k not in have)} not measured)")
             else:
                 j = 'met' if all(nc99 < med[k][1] for k in have) else 'missed'
-            w(f"Goal: median p99 of nearcache below both Redisson's and JetCache's: {text}: **{j.split(' ')[0]}**"
-              + j[len(j.split(' ')[0]):] + ".")
-            summary.append(("Latency: median p99 of nearcache < Redisson's and JetCache's", text,
-                            f"**{j.split(' ')[0]}**" + j[len(j.split(' ')[0]):]))
+            w(f"Goal: median p99 of nearcache below both Redisson's and JetCache's: {text}: {bold(j)}.")
+            summary.append(("Latency: median p99 of nearcache < Redisson's and JetCache's", text, bold(j)))
             w("")
         if 'base nearcache' in med and 'nearcache' in med:
             w("Before/after (medians over the same rounds): p50 "
@@ -568,11 +568,12 @@ def main(results):
                 base = jmh_alloc['base'].get(method)
                 j = judge(score, err, 1024, higher=False)
                 side, goal = roles.get(method, ('–', None))
-                w(f"| `{method}` | {side} | {score:,.0f} ± {err:,.0f} | "
-                  + (f"{base[0]:,.0f} ± {base[1]:,.0f}" if base else 'not run (see failures)' if 'base' in variants else '–')
+                pm = lambda v, e: f"{v:,.0f} ± {e:,.0f}" if e == e else f"{v:,.0f} ± n/a"
+                w(f"| `{method}` | {side} | {pm(score, err)} | "
+                  + (pm(*base) if base else 'not run (see failures)' if 'base' in variants else '–')
                   + f" | {bold(j)} |")
                 if goal:
-                    summary.append((goal, f"{score:,.0f} ± {err:,.0f} B/op", bold(j)))
+                    summary.append((goal, f"{pm(score, err)} B/op", bold(j)))
             w("")
         elif absent:
             w(f"**Skipped:** {absent} (another change adds it); the JMH verdict is not evaluated. The per-thread")
@@ -676,6 +677,9 @@ def main(results):
                                                           ('busiest applying thread', r[19])) if int(v) >= 85]
                     if hot:
                         where.append("near a full core: " + ", ".join(hot))
+                    else:
+                        where.append("no measured thread nor Redis near a full core (waiting for a core or on a"
+                                     " hand-off, not computing)")
                 return (f"{'unpaced' if not asked else f'at {asked:,} keys/s asked'}: "
                         + ("; ".join(where) if where else f"{int(r[9]):,} keys lost to clears ({r[12]} clears)"))
             return None

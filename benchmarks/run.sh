@@ -3,9 +3,9 @@
 # issue 19 with its JMH error (or its spread over rounds) and a verdict against the goal, for the working tree and,
 # in the same run, for nearcache as built at BASE (before/after).
 #
-#   benchmarks/run.sh                        # everything, about 35 minutes on 2 quiet cores
-#   BASE= benchmarks/run.sh                  # no before/after, about 25 minutes
-#   ROUNDS=1 LATENCY_ROUNDS=3 benchmarks/run.sh   # about 22 minutes, wider errors
+#   benchmarks/run.sh                        # everything, about 35 minutes on 2 quiet cores (40 on a busy one)
+#   BASE= benchmarks/run.sh                  # no before/after, about 27 minutes
+#   ROUNDS=1 LATENCY_ROUNDS=3 benchmarks/run.sh   # about 20 minutes, wider errors
 #   ROUNDS=1 WARMUP=1 ITERATIONS=1 TIME=200ms LATENCY_ROUNDS=1 LATENCY_SAMPLES=500 KEY_TYPES=long \
 #     DISTRIBUTIONS=uniform THREADS=1 COMPETITORS=0 MEMORY=0 OUTPUT=/tmp/b.md benchmarks/run.sh   # a smoke test
 #
@@ -112,7 +112,7 @@ in_order() { # in_order <round>: the variants, base first in even rounds so that
 }
 failed() { # failed <name> <log>: note a failed benchmark for the report
 	local reason
-	reason=$(grep -m1 -E 'Exception|Error|<failure>' "$2" | tr '\t' ' ' | cut -c1-200 || true)
+	reason=$({ grep -m1 -E 'Exception|Error' "$2" || grep -m1 '<failure>' "$2" || true; } | tr '\t' ' ' | cut -c1-200)
 	echo "$1	${reason:-exit status non-zero, see $(basename "$2")}" >> "$RESULTS/failures.tsv"
 	echo "   failed: $1 (${reason:-see $2})" >&2
 }
