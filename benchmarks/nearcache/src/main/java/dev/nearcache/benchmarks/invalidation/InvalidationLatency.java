@@ -29,7 +29,8 @@ import static dev.nearcache.benchmarks.support.LatencySamples.line;
  * <p>
  * Sender: key {@code i} is invalidated ({@link dev.nearcache.cache.NearCacheInvalidator#invalidate}) at
  * {@code t0 + i * interval}, the time taken just before the call. Receiver: an {@link InvalidationApplier}
- * subclass (what a user-defined applier bean would be) takes the time right after the real applier returned,
+ * subclass ({@link TimedInvalidationApplier}, hooked where the subscriber calls it) takes the time right after
+ * the real applier returned,
  * for the keys that are gone from Caffeine then (keys are invalidated in order, all cached, so those are the keys
  * the message evicted); it does not decode the message a second time. After the run, {@code not evicted} counts
  * the keys still cached. Nothing polls or spins: the sender
