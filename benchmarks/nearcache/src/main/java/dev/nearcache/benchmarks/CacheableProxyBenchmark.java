@@ -96,6 +96,7 @@ public class CacheableProxyBenchmark {
 		});
 		this.context.refresh();
 		this.catalog = this.context.getBean(Catalog.class);
+		checkSameSettings(this.context.getBean(CacheManager.class).getCache("bench").getNativeCache());
 		boolean fillAdvisor = false;
 		for (Advisor advisor : ((Advised) this.catalog).getAdvisors()) {
 			fillAdvisor |= advisor instanceof CacheFillAdvisor;
@@ -124,6 +125,29 @@ public class CacheableProxyBenchmark {
 	}
 
 	private long auditLoadsAtStart;
+
+	/**
+	 * Both cache managers must hold the same Caffeine limits: maximum size {@link SpringCacheHitBenchmark#MAXIMUM_SIZE}
+	 * and an expire-after-write of {@link SpringCacheHitBenchmark#TTL}. Printed once per trial (the run's log
+	 * shows it), and the trial fails if they differ. A cache on a variable expiry (no fixed TTL to read) is printed
+	 * as such and not failed: its TTL is the settings' one, which the benchmark passes.
+	 */
+	static void checkSameSettings(Object nativeCache) {
+		if (!(nativeCache instanceof com.github.benmanes.caffeine.cache.Cache<?, ?> caffeine)) {
+			throw new IllegalStateException("Not a Caffeine cache: " + nativeCache);
+		}
+		var policy = caffeine.policy();
+		Duration ttl = policy.expireAfterWrite().map((expiry) -> expiry.getExpiresAfter()).orElse(null);
+		boolean variable = ttl == null && policy.expireVariably().isPresent();
+		long maximum = policy.eviction().map((eviction) -> eviction.getMaximum()).orElse(-1L);
+		System.out.printf("%ncache settings: expireAfterWrite=%s maximumSize=%d%n", variable ? "variable" : ttl,
+				maximum);
+		if ((!variable && !SpringCacheHitBenchmark.TTL.equals(ttl)) || maximum != SpringCacheHitBenchmark.MAXIMUM_SIZE) {
+			throw new IllegalStateException("Not the benchmark's settings: expireAfterWrite=" + ttl + ", maximumSize="
+					+ maximum + " (expected " + SpringCacheHitBenchmark.TTL + ", " + SpringCacheHitBenchmark.MAXIMUM_SIZE
+					+ ")");
+		}
+	}
 
 	@TearDown(Level.Trial)
 	public void stop() {

@@ -5,13 +5,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.nearcache.benchmarks.support.RedisProcess;
 import dev.nearcache.invalidation.InvalidationApplier;
+import dev.nearcache.invalidation.TimedInvalidationApplier;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -26,15 +29,27 @@ import static dev.nearcache.benchmarks.support.LatencySamples.line;
  * <p>
  * Sender: key {@code i} is invalidated ({@link dev.nearcache.cache.NearCacheInvalidator#invalidate}) at
  * {@code t0 + i * interval}, the time taken just before the call. Receiver: an {@link InvalidationApplier}
- * subclass (what a user-defined applier bean would be) takes the time right after the real applier returned,
+ * subclass ({@link TimedInvalidationApplier}, hooked where the subscriber calls it) takes the time right after
+ * the real applier returned,
  * for the keys that are gone from Caffeine then (keys are invalidated in order, all cached, so those are the keys
  * the message evicted); it does not decode the message a second time. After the run, {@code not evicted} counts
  * the keys still cached. Nothing polls or spins: the sender
  * parks until the next send time, the receiver is the subscriber's own applying thread.
  * <p>
- * Arguments: {@code <output file> [samples=10000] [warmup=2000] [intervalMicros=500]}. Output: one line per
- * measurement, tab-separated: name, samples, p50, p90, p99, p99.9, max (µs), lost, not evicted. The floor is run
- * before and after nearcache; the line {@code floor} pools both.
+ * After the floor and nearcache (unless the fifth argument is {@code nearcache}): a bare near cache, a Caffeine
+ * cache with nearcache's settings whose Lettuce pub/sub listener parses the key and invalidates it on the I/O
+ * thread ({@code caffeine+pubsub}) — the least a near cache on pub/sub can do.
+ * <p>
+ * Arguments: {@code <output file> [samples=10000] [warmup=2000] [intervalMicros=500] [all|nearcache]}. Output: one
+ * line per measurement, tab-separated: name, samples, p50, p90, p99, p99.9, max (µs), lost, not evicted. The
+ * floor is run before and after nearcache; the line {@code floor} pools both.
+ * <p>
+ * Beside it, {@code <output file minus .tsv>-allocation.tsv}: for the measured samples of each path (warm-up
+ * excluded), the bytes allocated and CPU time used per group of threads ({@link ThreadAccount}, exact): one line
+ * per path and group, tab-separated: path, group, bytes, CPU ns, threads, invalidations. Groups: {@code caller}
+ * (the sending thread), {@code receiver} (the thread that applied on B), {@code echo} (A's applying thread, which
+ * decodes A's own messages), {@code publisher}, {@code lettuce-io} (the I/O threads of every Lettuce client in
+ * the JVM), {@code other}.
  */
 public final class InvalidationLatency {
 
@@ -46,24 +61,31 @@ public final class InvalidationLatency {
 		int samples = (args.length > 1) ? Integer.parseInt(args[1]) : 10_000;
 		int warmup = (args.length > 2) ? Integer.parseInt(args[2]) : 2_000;
 		long intervalNanos = ((args.length > 3) ? Long.parseLong(args[3]) : 500) * 1_000;
+		boolean bare = args.length <= 4 || !args[4].equals("nearcache");
 		StringBuilder report = new StringBuilder();
+		StringBuilder allocation = new StringBuilder();
 		try (RedisProcess redis = RedisProcess.start()) {
 			// A cold JVM first: JIT and class loading would land in whichever measurement came first.
-			floor(redis, "warm-up", warmup, warmup, intervalNanos, null);
+			floor(redis, "warm-up", warmup, warmup, intervalNanos, null, null);
 			List<Long> floors = new ArrayList<>();
-			report.append(floor(redis, "floor (before)", samples, warmup, intervalNanos, floors));
-			report.append(nearcache(redis, samples, warmup, intervalNanos));
-			report.append(floor(redis, "floor (after)", samples, warmup, intervalNanos, floors));
+			report.append(floor(redis, "floor (before)", samples, warmup, intervalNanos, floors, allocation));
+			report.append(nearcache(redis, samples, warmup, intervalNanos, allocation));
+			report.append(floor(redis, "floor (after)", samples, warmup, intervalNanos, floors, null));
 			long[] pooled = floors.stream().mapToLong(Long::longValue).sorted().toArray();
 			report.append(line("floor", pooled, 0, 0));
+			if (bare) {
+				report.append(bare(redis, samples, warmup, intervalNanos, allocation));
+			}
 		}
 		Files.writeString(output, report);
+		String name = output.getFileName().toString().replaceFirst("\\.tsv$", "");
+		Files.writeString(output.resolveSibling(name + "-allocation.tsv"), allocation);
 		System.out.print(report);
 		System.exit(0);
 	}
 
 	private static String floor(RedisProcess redis, String name, int samples, int warmup, long intervalNanos,
-			List<Long> pool) throws InterruptedException {
+			List<Long> pool, StringBuilder allocation) throws InterruptedException {
 		int total = warmup + samples;
 		long[] sent = new long[total];
 		long[] arrived = new long[total];
@@ -78,13 +100,23 @@ public final class InvalidationLatency {
 				}
 			});
 			sub.sync().subscribe("floor");
+			long callerId = Thread.currentThread().getId();
+			ThreadAccount before = null;
 			long start = System.nanoTime();
 			for (int i = 0; i < total; i++) {
+				if (i == warmup) {
+					before = ThreadAccount.snapshot();
+				}
 				pace(start + i * intervalNanos);
 				sent[i] = System.nanoTime();
 				pub.async().publish("floor", Integer.toString(i));
 			}
 			Thread.sleep(1000);
+			if (allocation != null) {
+				account(allocation, "floor", ThreadAccount.snapshot().since(before,
+						(thread) -> (thread.getKey() == callerId) ? "caller" : ThreadAccount.defaultGroup(thread.getValue())),
+						samples);
+			}
 		}
 		finally {
 			client.shutdown();
@@ -98,29 +130,38 @@ public final class InvalidationLatency {
 		return line(name, micros, sent.length - warmup - micros.length, 0);
 	}
 
-	private static String nearcache(RedisProcess redis, int samples, int warmup, long intervalNanos)
-			throws InterruptedException {
+	private static String nearcache(RedisProcess redis, int samples, int warmup, long intervalNanos,
+			StringBuilder allocation) throws InterruptedException {
 		int total = warmup + samples;
+		// Boxed once, so that neither the caller nor the receiver's hook allocates a key.
+		Long[] keys = new Long[total];
+		for (int i = 0; i < total; i++) {
+			keys[i] = (long) i;
+		}
+		long[] receiverThread = { -1 };
 		long[] sent = new long[total];
 		long[] arrived = new long[total];
 		int[] nextEviction = new int[1];
 		AtomicBoolean sending = new AtomicBoolean();
 		try (Instance writer = Instance.start(redis.port(), "writer");
 				Instance reader = Instance.start(redis.port(), "reader", (manager, codec, statistics,
-						monitor) -> new InvalidationApplier(manager, codec, statistics, monitor) {
+						monitor) -> new TimedInvalidationApplier(manager, codec, statistics, monitor) {
 							@Override
-							public void apply(byte[] body) {
-								super.apply(body);
+							protected void applied() {
 								long now = System.nanoTime();
 								if (!sending.get()) {
 									return;
+								}
+								long thread = Thread.currentThread().getId();
+								if (receiverThread[0] != thread) {
+									receiverThread[0] = thread;
 								}
 								// Keys are invalidated in order and every one was cached: the keys from the
 								// next expected one on that are gone now were evicted by this message. No
 								// second decode, so the receiver allocates no more than nearcache itself.
 								Cache<Object, Object> store = manager.findCache(Instance.CACHE).getNativeCache();
 								int i = nextEviction[0];
-								while (i < total && store.getIfPresent((long) i) == null) {
+								while (i < total && store.getIfPresent(keys[i]) == null) {
 									arrived[i++] = now;
 								}
 								nextEviction[0] = i;
@@ -131,19 +172,34 @@ public final class InvalidationLatency {
 			for (int i = 0; i < total; i++) {
 				String value = "value-" + i;
 				// A load (not a write): fills the reader's cache without broadcasting anything.
-				reader.cache.get((long) i, () -> value);
+				reader.cache.get(keys[i], () -> value);
 			}
 			if (reader.cache.getNativeCache().estimatedSize() < total) {
 				throw new IllegalStateException("reader not warm: " + reader.cache.getNativeCache().estimatedSize());
 			}
 			sending.set(true);
+			long callerId = Thread.currentThread().getId();
+			ThreadAccount before = null;
 			long start = System.nanoTime();
 			for (int i = 0; i < total; i++) {
+				if (i == warmup) {
+					before = ThreadAccount.snapshot();
+				}
 				pace(start + i * intervalNanos);
 				sent[i] = System.nanoTime();
-				writer.invalidator.invalidate(Instance.CACHE, (long) i);
+				writer.invalidator.invalidate(Instance.CACHE, keys[i]);
 			}
 			Thread.sleep(1000);
+			account(allocation, "nearcache", ThreadAccount.snapshot().since(before, (thread) -> {
+				if (thread.getKey() == callerId) {
+					return "caller";
+				}
+				if (thread.getKey() == receiverThread[0]) {
+					return "receiver";
+				}
+				String group = ThreadAccount.defaultGroup(thread.getValue());
+				return group.equals("applying") ? "echo" : group;
+			}), samples);
 			long[] micros = micros(sent, arrived, warmup);
 			long notEvicted = 0;
 			for (int i = 0; i < total; i++) {
@@ -153,6 +209,69 @@ public final class InvalidationLatency {
 			}
 			return line("nearcache", micros, samples - micros.length, notEvicted);
 		}
+	}
+
+	/**
+	 * A bare near cache: Caffeine with nearcache's settings (maximum size, five minutes after write), filled with
+	 * every key; a Lettuce pub/sub listener parses the key and invalidates it on the I/O thread, then takes the
+	 * time. The sender publishes the key's decimal string with plain Lettuce, as the floor does.
+	 */
+	private static String bare(RedisProcess redis, int samples, int warmup, long intervalNanos,
+			StringBuilder allocation) throws InterruptedException {
+		int total = warmup + samples;
+		long[] sent = new long[total];
+		long[] arrived = new long[total];
+		Cache<Object, Object> cache = Caffeine.newBuilder()
+			.maximumSize(Instance.SETTINGS.maximumSize())
+			.expireAfterWrite(Instance.SETTINGS.ttl())
+			.build();
+		for (int i = 0; i < total; i++) {
+			cache.put((long) i, "value-" + i);
+		}
+		RedisClient client = RedisClient.create(redis.uri());
+		try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub();
+				StatefulRedisConnection<String, String> pub = client.connect()) {
+			sub.addListener(new RedisPubSubAdapter<>() {
+				@Override
+				public void message(String channel, String message) {
+					long key = Long.parseLong(message);
+					cache.invalidate(key);
+					arrived[(int) key] = System.nanoTime();
+				}
+			});
+			sub.sync().subscribe("bare");
+			long callerId = Thread.currentThread().getId();
+			ThreadAccount before = null;
+			long start = System.nanoTime();
+			for (int i = 0; i < total; i++) {
+				if (i == warmup) {
+					before = ThreadAccount.snapshot();
+				}
+				pace(start + i * intervalNanos);
+				sent[i] = System.nanoTime();
+				pub.async().publish("bare", Integer.toString(i));
+			}
+			Thread.sleep(1000);
+			account(allocation, "caffeine+pubsub", ThreadAccount.snapshot().since(before,
+					(thread) -> (thread.getKey() == callerId) ? "caller" : ThreadAccount.defaultGroup(thread.getValue())),
+					samples);
+		}
+		finally {
+			client.shutdown();
+		}
+		long[] micros = micros(sent, arrived, warmup);
+		long notEvicted = 0;
+		for (int i = 0; i < total; i++) {
+			if (cache.getIfPresent((long) i) != null) {
+				notEvicted++;
+			}
+		}
+		return line("caffeine+pubsub", micros, samples - micros.length, notEvicted);
+	}
+
+	private static void account(StringBuilder out, String path, Map<String, long[]> groups, int invalidations) {
+		groups.forEach((group, figures) -> out.append(String.join("\t", path, group, Long.toString(figures[0]),
+				Long.toString(figures[1]), Long.toString(figures[2]), Integer.toString(invalidations))).append('\n'));
 	}
 
 	/** Park (never spin) until the given time; late sends are not made up for by bursts beyond one. */

@@ -4,12 +4,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.nearcache.benchmarks.support.RedisProcess;
 import dev.nearcache.invalidation.FlushReason;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
  * Keys per second one writer instance invalidates while three other instances apply all of them, on one
@@ -30,11 +38,30 @@ import dev.nearcache.invalidation.FlushReason;
  * instances, one after the other. Appends one tab-separated line per spec: mode, writers, batch, keys, rate
  * asked, rate offered, seconds, keys/s applied (by the slowest receiver), keys applied by the slowest receiver,
  * lost, messages published, keys per message, clears on receivers, flushes on receivers, publish failures,
- * drops on receivers.
+ * drops on receivers; then where the limit is: keys/s published (keys over the time until the writer's last
+ * message of the run was published), Redis' CPU (from {@code INFO cpu} before and after, % of one core), and the
+ * CPU of this JVM's threads over the run (% of one core): the publishing thread, the busiest applying thread, the
+ * Lettuce I/O threads together, the writer threads together.
  */
 public final class InvalidationThroughput {
 
+	private static final Pattern CPU = Pattern.compile("used_cpu_(?:sys|user):([0-9.]+)");
+
+	private static StatefulRedisConnection<String, String> redisInfo;
+
+	private static final AtomicLong writerCpuNanos = new AtomicLong();
+
 	private InvalidationThroughput() {
+	}
+
+	/** Redis' CPU seconds (system and user) so far. */
+	private static double redisCpuSeconds() {
+		Matcher m = CPU.matcher(redisInfo.sync().info("cpu"));
+		double sum = 0;
+		while (m.find()) {
+			sum += Double.parseDouble(m.group(1));
+		}
+		return sum;
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -42,7 +69,14 @@ public final class InvalidationThroughput {
 		List<Instance> receivers = new ArrayList<>();
 		StringBuilder lines = new StringBuilder();
 		try (RedisProcess redis = RedisProcess.start()) {
-			run(redis, receivers, lines, args);
+			RedisClient client = RedisClient.create(redis.uri());
+			try (StatefulRedisConnection<String, String> info = client.connect()) {
+				redisInfo = info;
+				run(redis, receivers, lines, args);
+			}
+			finally {
+				client.shutdown();
+			}
 		}
 		Files.writeString(output, lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 		System.exit(0);
@@ -63,7 +97,7 @@ public final class InvalidationThroughput {
 			// Warm up: the same path, negative keys so they never collide with measured ones.
 			invalidate(writer, -50_010, -10, 4, 1, 50_000);
 			invalidate(writer, -250_010, -50_010, 4, 100, 200_000);
-			awaitApplied(receivers, null, 0, 1_000);
+			awaitApplied(receivers, null, 0, 1_000, null, null);
 			long offset = 0;
 			for (int a = 1; a < args.length; a++) {
 				String[] spec = args[a].split(":");
@@ -99,10 +133,20 @@ public final class InvalidationThroughput {
 		}
 		long publishedBefore = writer.statistics.published();
 		long failuresBefore = writer.statistics.publishFailures();
+		double redisCpuBefore = redisCpuSeconds();
+		writerCpuNanos.set(0);
+		ThreadAccount threadsBefore = ThreadAccount.snapshot();
 		long start = System.nanoTime();
 		long offered = invalidate(writer, offset, offset + keys, writers, batch, rate);
-		long lastApplied = awaitApplied(receivers, before, keys, 3_000);
+		long[] lastPublished = { System.nanoTime() };
+		long lastApplied = awaitApplied(receivers, before, keys, 3_000, writer, lastPublished);
 		double seconds = (lastApplied - start) / 1e9;
+		Map<String, long[]> cpu = ThreadAccount.snapshot().since(threadsBefore,
+				(thread) -> thread.getValue().startsWith("nearcache-invalidation")
+						? "applying-" + thread.getKey() : ThreadAccount.defaultGroup(thread.getValue()));
+		double redisCpu = redisCpuSeconds() - redisCpuBefore;
+		long busiestApplying = cpu.entrySet().stream().filter((e) -> e.getKey().startsWith("applying-"))
+			.mapToLong((e) -> e.getValue()[1]).max().orElse(0);
 		long min = Long.MAX_VALUE;
 		long flushes = -flushesBefore;
 		long drops = -dropsBefore;
@@ -121,7 +165,15 @@ public final class InvalidationThroughput {
 				String.format("%.0f", min / seconds), Long.toString(min), Long.toString(Math.max(0, keys - min)),
 				Long.toString(messages), String.format("%.1f", (messages > 0) ? (double) min / messages : 0.0),
 				Long.toString(clears), Long.toString(flushes),
-				Long.toString(writer.statistics.publishFailures() - failuresBefore), Long.toString(drops)) + "\n";
+				Long.toString(writer.statistics.publishFailures() - failuresBefore), Long.toString(drops),
+				String.format("%.0f", keys / ((lastPublished[0] - start) / 1e9)),
+				String.format("%.0f", 100 * redisCpu / seconds), percent(cpu.get("publisher"), seconds),
+				String.format("%.0f", busiestApplying / 1e7 / seconds), percent(cpu.get("lettuce-io"), seconds),
+				String.format("%.0f", writerCpuNanos.get() / 1e7 / seconds)) + "\n";
+	}
+
+	private static String percent(long[] group, double seconds) {
+		return String.format("%.0f", (group == null) ? 0.0 : group[1] / 1e7 / seconds);
 	}
 
 	private static long drops(Instance instance) {
@@ -135,6 +187,8 @@ public final class InvalidationThroughput {
 		}
 		return sum;
 	}
+
+	private static final ThreadMXBean THREAD_CPU = ManagementFactory.getThreadMXBean();
 
 	/**
 	 * Invalidate keys {@code from} (inclusive) to {@code to} (exclusive), split among the writer threads by
@@ -181,6 +235,7 @@ public final class InvalidationThroughput {
 				if (!keys.isEmpty()) {
 					writer.invalidator.invalidateAll(Instance.CACHE, keys);
 				}
+				writerCpuNanos.addAndGet(THREAD_CPU.getCurrentThreadCpuTime());
 			}, "writer-" + w);
 			thread.start();
 			threads.add(thread);
@@ -195,14 +250,20 @@ public final class InvalidationThroughput {
 
 	/**
 	 * Wait (sleeping 1 ms at a time) until every receiver counted {@code keys} more remote invalidations than
-	 * {@code before}, or until the counters stood still for {@code quietMillis}.
+	 * {@code before}, or until the counters stood still for {@code quietMillis}; meanwhile, note in
+	 * {@code lastPublished[0]} when the writer's count of published messages last moved.
 	 * @return when the last receiver got there (or stopped moving)
 	 */
-	private static long awaitApplied(List<Instance> receivers, long[] before, long keys, long quietMillis)
-			throws InterruptedException {
+	private static long awaitApplied(List<Instance> receivers, long[] before, long keys, long quietMillis,
+			Instance writer, long[] lastPublished) throws InterruptedException {
 		long lastChange = System.nanoTime();
 		long lastTotal = -1;
+		long published = (writer != null) ? writer.statistics.published() : 0;
 		while (true) {
+			if (writer != null && writer.statistics.published() != published) {
+				published = writer.statistics.published();
+				lastPublished[0] = System.nanoTime();
+			}
 			long total = 0;
 			boolean done = before != null;
 			for (int i = 0; i < receivers.size(); i++) {
