@@ -16,9 +16,9 @@ import org.springframework.util.Assert;
  * listener are the application's own (a cached {@code null} is given as {@code null}), not nearcache's wrappers.
  * <p>
  * Expiry is not among them: nearcache expires every entry a fixed time after it was written (the TTL, the bound
- * on staleness when an invalidation is lost) and caps that time through Caffeine's write-expiry policy while
- * invalidations may be missed. Caffeine cannot combine access expiry or a variable {@link Expiry} with that, and
- * either would let an entry outlive the TTL; {@link #expireAfterAccess} and {@link #expireAfter} exist only to
+ * on staleness when an invalidation is lost), measures that time itself, and caps it while invalidations may be
+ * missed. Access expiry or a variable {@link Expiry} would let an entry outlive the TTL, and any Caffeine expiry
+ * would cost every hit ({@code docs/design.md}); {@link #expireAfterAccess} and {@link #expireAfter} exist only to
  * say so at startup.
  */
 public final class CaffeineOptions {

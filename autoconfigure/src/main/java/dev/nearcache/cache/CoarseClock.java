@@ -13,12 +13,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * The clock a near cache's Caffeine store reads on every hit: {@link System#nanoTime()} as one daemon thread last
- * sampled it, about every millisecond.
+ * The clock a near cache reads on every hit, to compare the entry's write time with its TTL:
+ * {@link System#nanoTime()} as one daemon thread last sampled it, about every millisecond.
  * <p>
- * Why: with any expiry, Caffeine reads its {@link Ticker} on every read, and {@code nanoTime} is a large part of a
- * hit (tens of nanoseconds on virtual machines whose clock source is not the TSC). A TTL of seconds to minutes does
- * not need nanosecond reads. The traps of a coarse clock, and how each is handled:
+ * Why: {@code nanoTime} (what Caffeine's expiry would read on every read) is a large part of a hit (tens of
+ * nanoseconds on virtual machines whose clock source is not the TSC). A TTL of seconds to minutes does not need
+ * nanosecond reads. The traps of a coarse clock, and how each is handled:
  * <ul>
  * <li><b>Monotonic and on {@code nanoTime}:</b> the value only ever moves forward, and is a {@code nanoTime} sample,
  * so it shares {@code nanoTime}'s origin with every other reading Caffeine or nearcache compares it with.</li>
@@ -33,10 +33,11 @@ import org.apache.commons.logging.LogFactory;
  * <li><b>One JVM-wide lifecycle:</b> one shared clock and one thread for every cache in the JVM, whatever the
  * number of application contexts. Caches register weakly; the thread starts with the first and ends by itself
  * once every cache that registered is garbage, so no application has to stop it and none can stop it under
- * another's caches. It is a daemon and never holds up JVM exit.</li>
+ * another's caches. It is a daemon and never holds up JVM exit. Once a second it also starts each cache's
+ * sweep of expired entries when one is due.</li>
  * </ul>
- * Everything else in Caffeine that reads time for these stores (the variable expiry of caches whose nulls outlive
- * their values, {@code Policy} ages) reads this same ticker, and {@link ExpiringNull} deadlines are on it too.
+ * Everything a near cache measures its TTLs with reads this clock: the write times of its values, the deadlines of
+ * its {@link ExpiringNull}s and the ages it reports. (Its Caffeine store has no expiry of its own.)
  */
 final class CoarseClock implements Ticker {
 
@@ -92,16 +93,21 @@ final class CoarseClock implements Ticker {
 	/**
 	 * Return the ticker for a cache: the JVM-wide coarse clock, or Caffeine's system ticker when the cache's
 	 * shortest TTL is too short for a millisecond clock.
-	 * @param cache the cache; the shared clock runs while any registered cache is reachable
 	 * @param shortestTtl the shortest TTL its entries get
-	 * @return the ticker to build the cache's store with
+	 * @return the ticker the cache measures its TTLs on
 	 */
-	static Ticker tickerFor(Object cache, Duration shortestTtl) {
-		if (shortestTtl.compareTo(SHORTEST_TTL) < 0) {
-			return Ticker.systemTicker();
-		}
-		SHARED.register(cache);
-		return SHARED;
+	static Ticker tickerFor(Duration shortestTtl) {
+		return (shortestTtl.compareTo(SHORTEST_TTL) < 0) ? Ticker.systemTicker() : SHARED;
+	}
+
+	/**
+	 * Register a cache with the JVM-wide clock: the clock's thread runs while any registered cache is reachable,
+	 * and once a second asks each to sweep its expired entries if a sweep is due (the sweep itself runs on the
+	 * cache's maintenance executor, never on this thread).
+	 * @param cache the cache, held weakly
+	 */
+	static void register(NearCache cache) {
+		SHARED.register((Object) cache);
 	}
 
 	@Override
@@ -132,17 +138,39 @@ final class CoarseClock implements Ticker {
 			advance(true);
 			if (++this.ticksSinceUserCheck >= TICKS_PER_USER_CHECK) {
 				this.ticksSinceUserCheck = 0;
-				if (!keepRunning()) {
+				List<Object> live = liveUsers();
+				if (live.isEmpty()) {
 					return;
 				}
+				live.forEach(CoarseClock::sweepIfDue);
 			}
 		}
 	}
 
-	private synchronized boolean keepRunning() {
-		this.users.removeIf((reference) -> reference.get() == null);
-		this.running = !this.users.isEmpty();
-		return this.running;
+	/** The users still reachable; none means the updater ends (a later registration starts another). */
+	private synchronized List<Object> liveUsers() {
+		List<Object> live = new ArrayList<>(this.users.size());
+		this.users.removeIf((reference) -> {
+			Object user = reference.get();
+			if (user != null) {
+				live.add(user);
+			}
+			return user == null;
+		});
+		this.running = !live.isEmpty();
+		return live;
+	}
+
+	private static void sweepIfDue(Object user) {
+		if (user instanceof NearCache cache) {
+			try {
+				cache.sweepIfDue();
+			}
+			catch (RuntimeException ex) {
+				// The cache's executor refused the sweep (shut down, saturated): the next second tries again.
+				logger.debug("Could not start a sweep of expired entries of cache '" + cache.getName() + "'", ex);
+			}
+		}
 	}
 
 	/**

@@ -9,12 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.RemovalListener;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -39,13 +39,16 @@ import org.springframework.cache.support.SimpleValueWrapper;
  * {@code get(key, Callable)} and {@code retrieve(key, Supplier)} loads are shared through a map of their own, so
  * that applying an invalidation never waits for an application load.
  * <p>
- * A hit is a Caffeine {@code getIfPresent}, as in Spring's {@code CaffeineCache}: key canonicalisation and
- * bookkeeping happen only where keys are written or evicted. Caffeine expires entries a fixed time after they
- * were written (the TTL); cached nulls with a shorter {@code null-ttl} carry their own deadline
- * ({@link ExpiringNull}), so that no hit pays for a per-entry expiry. Only a {@code null-ttl} longer than the TTL
- * needs Caffeine's variable expiry. Values are stored as their own {@link ValueWrapper} ({@link CachedValue}), so
- * that a {@code get(key)} hit allocates nothing; the native Caffeine cache therefore holds those entries, not the
- * bare values.
+ * A hit is a Caffeine {@code getIfPresent} on a store bounded by size only, then one comparison of the entry's
+ * write time with the TTL on a coarse clock ({@link CoarseClock}): key canonicalisation and bookkeeping happen
+ * only where keys are written or evicted. The cache measures the TTL itself rather than configuring Caffeine's
+ * expiry, which would make every hit read {@code nanoTime} and record the read in Caffeine's read buffer (an
+ * atomic operation) even while the cache is far from full. Values are stored as their own {@link ValueWrapper}
+ * ({@link CachedValue}, with their write time), so that a {@code get(key)} hit allocates nothing; cached nulls
+ * carry their own deadline ({@link ExpiringNull}). An expired entry is never served: a read finds it expired
+ * and removes it, and a sweep on the maintenance executor, started by writes at most every few seconds, removes
+ * those nobody reads, counted as expiry evictions. The native Caffeine cache therefore holds those entries,
+ * not the bare values.
  */
 public final class NearCache extends AbstractValueAdaptingCache {
 
@@ -75,8 +78,17 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** The degraded mode this cache runs in ({@code null} when not degraded); for the actuator. */
 	private volatile @Nullable DegradedMode degradedMode;
 
-	/** Whether cached nulls live shorter than values, as {@link ExpiringNull}s. */
-	private final boolean nullsExpireFirst;
+	/** The TTL of values now: the configured one, or the degraded TTL while degraded to a shorter one. */
+	private volatile long ttlNanos;
+
+	/** Where expired entries are swept, Caffeine's maintenance executor. */
+	private final Executor maintenance;
+
+	/** How often at most expired entries are swept. */
+	private final long sweepIntervalNanos;
+
+	/** When the next sweep may start, on {@link #ticker}. */
+	private final AtomicLong nextSweep = new AtomicLong();
 
 	/** The application's removal listener, called after nearcache's own bookkeeping. */
 	private final @Nullable RemovalListener<Object, Object> userRemovalListener;
@@ -131,21 +143,34 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.keys = new CacheKeys(canonicalizer, settings.broadcast());
 		this.stamps = new InvalidationStamps(settings.maximumSize());
 		this.publisher = settings.broadcast() ? publisher : InvalidationPublisher.NONE;
-		this.nullsExpireFirst = settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) < 0;
+		this.ttlNanos = settings.ttl().toNanos();
+		this.sweepIntervalNanos = sweepInterval(shortestTtl(settings)).toNanos();
 		this.userRemovalListener = options.removalListener();
 		this.maximum = (options.weigher() != null) ? options.maximumWeight() : settings.maximumSize();
-		this.ticker = (ticker != null) ? ticker : CoarseClock.tickerFor(this, shortestTtl(settings));
-		this.store = buildStore(settings, options, maintenance);
+		this.ticker = (ticker != null) ? ticker
+				: (maintenance != null) ? Ticker.systemTicker() : CoarseClock.tickerFor(shortestTtl(settings));
+		Executor executor = options.executor();
+		this.maintenance = (maintenance != null) ? maintenance
+				: (executor != null) ? CacheMaintenance.executor(executor) : CacheMaintenance.EXECUTOR;
+		this.nextSweep.set(this.ticker.read() + this.sweepIntervalNanos);
+		this.store = buildStore(settings, options);
+		if (maintenance == null) {
+			// Timed sweeps, and the clock kept running; not for a model checker's cache, whose steps it controls.
+			CoarseClock.register(this);
+		}
 	}
 
-	private Cache<Object, Object> buildStore(NearCacheSettings settings, CaffeineOptions options,
-			@Nullable Executor maintenance) {
-		Executor executor = options.executor();
+	/** Sweeps run at most every half of the shortest TTL, between 1 and 60 seconds apart. */
+	private static Duration sweepInterval(Duration shortestTtl) {
+		Duration half = shortestTtl.dividedBy(2);
+		return (half.compareTo(Duration.ofSeconds(1)) < 0) ? Duration.ofSeconds(1)
+				: (half.compareTo(Duration.ofSeconds(60)) > 0) ? Duration.ofSeconds(60) : half;
+	}
+
+	private Cache<Object, Object> buildStore(NearCacheSettings settings, CaffeineOptions options) {
 		Caffeine<Object, Object> builder = Caffeine.newBuilder()
-			.ticker(this.ticker)
 			.recordStats(() -> this.counter)
-			.executor((maintenance != null) ? maintenance
-					: (executor != null) ? CacheMaintenance.executor(executor) : CacheMaintenance.EXECUTOR)
+			.executor(this.maintenance)
 			.evictionListener(this::onEviction);
 		if (this.userRemovalListener != null) {
 			// The application's listener hears every removal, as Caffeine tells it (after the fact, on the executor).
@@ -162,14 +187,6 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		if (options.initialCapacity() >= 0) {
 			builder.initialCapacity(options.initialCapacity());
-		}
-		if (settings.allowNullValues() && settings.nullTtl().compareTo(settings.ttl()) > 0) {
-			// Nulls outlive values: the one case that needs a per-entry expiry.
-			builder.expireAfter(Expiry.writing((Object key, Object value) -> capped((value == NullValue.INSTANCE)
-					? settings.nullTtl() : settings.ttl())));
-		}
-		else {
-			builder.expireAfterWrite(settings.ttl());
 		}
 		return builder.build();
 	}
@@ -203,7 +220,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 		else {
 			this.degradedTtl = ttl;
-			this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(capped(this.settings.ttl())));
+			this.ttlNanos = capped(this.settings.ttl()).toNanos();
 		}
 		clearLocally();
 	}
@@ -213,16 +230,17 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		this.degradedMode = null;
 		this.degradedTtl = null;
 		this.store.policy().eviction().ifPresent((eviction) -> eviction.setMaximum(this.maximum));
-		this.store.policy().expireAfterWrite().ifPresent((expiry) -> expiry.setExpiresAfter(this.settings.ttl()));
+		this.ttlNanos = this.settings.ttl().toNanos();
 	}
 
 	@Override
 	protected Object toStoreValue(@Nullable Object userValue) {
+		long now = this.ticker.read();
 		if (userValue != null && !(userValue == NullValue.INSTANCE && isAllowNullValues())) {
-			return new CachedValue(userValue);
+			return new CachedValue(userValue, now);
 		}
-		if (this.nullsExpireFirst) {
-			return new ExpiringNull(this.ticker.read() + capped(this.settings.nullTtl()).toNanos());
+		if (isAllowNullValues()) {
+			return new ExpiringNull(now, now + capped(this.settings.nullTtl()).toNanos());
 		}
 		return super.toStoreValue(null);
 	}
@@ -247,8 +265,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Read an entry as a hit would: a cached null past its null TTL is a miss (Caffeine counted it as a hit,
-	 * corrected in the statistics) and is removed.
+	 * Read an entry as a hit would: an entry past its TTL (or a null past its null TTL) is a miss (Caffeine counted
+	 * it as a hit, corrected in the statistics) and is removed.
 	 */
 	private @Nullable Object read(Object key) {
 		Object value = this.store.getIfPresent(key);
@@ -256,25 +274,33 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	}
 
 	private boolean expiredOnRead(Object key, Object value) {
-		if (value instanceof ExpiringNull cachedNull && cachedNull.hasExpired(this.ticker.read())) {
-			this.statistics.recordExpiredNullRead();
-			removeExpired(key, cachedNull);
+		if (isExpired(value, this.ticker.read())) {
+			this.statistics.recordExpiredRead();
+			removeExpired(key, value);
 			return true;
 		}
 		return false;
 	}
 
-	private boolean isLive(@Nullable Object storeValue) {
-		return storeValue != null
-				&& !(storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired(this.ticker.read()));
+	/** Whether an entry is past its TTL: a value's is the cache's current TTL, a cached null's its own deadline. */
+	private boolean isExpired(Object storeValue, long now) {
+		if (storeValue instanceof CachedValue cached) {
+			return now - cached.written >= this.ttlNanos;
+		}
+		return storeValue instanceof ExpiringNull cachedNull && cachedNull.hasExpired(now);
 	}
 
-	private void removeExpired(Object key, ExpiringNull expiredNull) {
+	private boolean isLive(@Nullable Object storeValue) {
+		return storeValue != null && !isExpired(storeValue, this.ticker.read());
+	}
+
+	/** Remove this very expired entry, unless another took its place meanwhile; counted as an expiry eviction. */
+	private void removeExpired(Object key, Object expired) {
 		String canonical = this.keys.canonicalOrNull(key);
 		boolean indexed = this.keys.indexed(key, canonical);
 		boolean[] removed = new boolean[1];
 		this.store.asMap().computeIfPresent(key, (k, current) -> {
-			if (current != expiredNull) {
+			if (current != expired) {
 				return current;
 			}
 			removed[0] = true;
@@ -284,8 +310,30 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			return null;
 		});
 		if (removed[0]) {
-			this.statistics.recordExpiredNullRemoved();
+			this.statistics.recordExpiredRemoved();
 		}
+	}
+
+	/**
+	 * Start a sweep of expired entries if one is due: called where entries are written (never on a hit) and
+	 * every second by the clock's thread.
+	 */
+	void sweepIfDue() {
+		long due = this.nextSweep.get();
+		long now = this.ticker.read();
+		if (now - due >= 0 && this.nextSweep.compareAndSet(due, now + this.sweepIntervalNanos)) {
+			this.maintenance.execute(this::sweepExpired);
+		}
+	}
+
+	/** Remove every entry past its TTL: memory is freed and expiry counted even for entries nobody reads again. */
+	void sweepExpired() {
+		long now = this.ticker.read();
+		this.store.asMap().forEach((key, value) -> {
+			if (isExpired(value, now)) {
+				removeExpired(key, value);
+			}
+		});
 	}
 
 	/**
@@ -322,17 +370,10 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	 * @return the age, or {@code null} when the key holds nothing or its age is unknown
 	 */
 	public @Nullable Duration ageOf(Object key) {
-		var fixed = this.store.policy().expireAfterWrite();
-		if (fixed.isPresent()) {
-			return fixed.get().ageOf(key).orElse(null);
-		}
-		var variable = this.store.policy().expireVariably();
 		Object stored = this.store.asMap().get(key);
-		if (variable.isPresent() && stored != null) {
-			Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl() : this.settings.ttl();
-			return variable.get().getExpiresAfter(key).map((remaining) -> ttl.minus(remaining)).orElse(null);
-		}
-		return null;
+		long written = (stored instanceof CachedValue cached) ? cached.written
+				: (stored instanceof ExpiringNull cachedNull) ? cachedNull.writtenNanos() : Long.MIN_VALUE;
+		return (written != Long.MIN_VALUE) ? Duration.ofNanos(Math.max(0, this.ticker.read() - written)) : null;
 	}
 
 	/**
@@ -381,9 +422,14 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	@Override
 	public @Nullable ValueWrapper get(Object key) {
 		Object value = this.store.getIfPresent(key);
-		if (value instanceof CachedValue cached) {
+		if (value instanceof CachedValue cached && this.ticker.read() - cached.written < this.ttlNanos) {
 			return cached;
 		}
+		return getOther(key, value);
+	}
+
+	/** A read that is not a live value: a miss, an expired entry, a cached null or a bare native value. */
+	private @Nullable ValueWrapper getOther(Object key, @Nullable Object value) {
 		if (value == null || expiredOnRead(key, value)) {
 			missed(key);
 			return null;
@@ -637,7 +683,8 @@ public final class NearCache extends AbstractValueAdaptingCache {
 			lock.unlock();
 		}
 		if (installed[0]) {
-			countExpiredNullReplaced(replaced[0]);
+			countExpiredReplaced(replaced[0]);
+			sweepIfDue();
 		}
 		else if (existing[0] == null) {
 			this.statistics.recordStaleLoadDiscarded();
@@ -677,15 +724,16 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		if (existing[0] != null) {
 			return existing[0];
 		}
-		countExpiredNullReplaced(replaced[0]);
+		countExpiredReplaced(replaced[0]);
+		sweepIfDue();
 		wrote(key, canonical);
 		return null;
 	}
 
-	/** A cached null past its null TTL that a write or fill replaced: it expired, as far as anyone can tell. */
-	private void countExpiredNullReplaced(@Nullable Object replaced) {
-		if (replaced instanceof ExpiringNull && !isLive(replaced)) {
-			this.statistics.recordExpiredNullRemoved();
+	/** An entry past its TTL that a write or fill replaced: it expired, as far as anyone can tell. */
+	private void countExpiredReplaced(@Nullable Object replaced) {
+		if (replaced != null && !isLive(replaced)) {
+			this.statistics.recordExpiredRemoved();
 		}
 	}
 
@@ -858,11 +906,16 @@ public final class NearCache extends AbstractValueAdaptingCache {
 		}
 	}
 
-	/** Every removal, for the application's own listener: the bare value, as the application stored it. */
+	/**
+	 * Every removal, for the application's own listener: the bare value, as the application stored it. The cache
+	 * removes expired entries itself, which Caffeine reports as explicit removals: those are reported as expired.
+	 */
 	private void onRemoval(@Nullable Object key, @Nullable Object value, RemovalCause cause) {
 		RemovalListener<Object, Object> listener = this.userRemovalListener;
 		if (listener != null) {
-			listener.onRemoval(key, (value instanceof CachedValue cached) ? cached.get() : null, cause);
+			RemovalCause reported = (cause == RemovalCause.EXPLICIT && value != null
+					&& isExpired(value, this.ticker.read())) ? RemovalCause.EXPIRED : cause;
+			listener.onRemoval(key, (value instanceof CachedValue cached) ? cached.get() : null, reported);
 		}
 	}
 

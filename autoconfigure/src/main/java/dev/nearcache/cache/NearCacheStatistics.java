@@ -28,7 +28,7 @@ public final class NearCacheStatistics {
 
 	private final LongAdder expiryEvictions = new LongAdder();
 
-	private final LongAdder expiredNullReads = new LongAdder();
+	private final LongAdder expiredReads = new LongAdder();
 
 	private final AuditStatistics audit = new AuditStatistics();
 
@@ -42,20 +42,20 @@ public final class NearCacheStatistics {
 	}
 
 	/**
-	 * Return the reads answered from the cache. Caffeine's hit count, less the reads of cached nulls past their
-	 * null TTL: Caffeine saw an entry, the caller got a miss ({@link ExpiringNull}).
+	 * Return the reads answered from the cache. Caffeine's hit count, less the reads of entries past their TTL or
+	 * null TTL: Caffeine saw an entry, the caller got a miss (the cache measures TTLs itself).
 	 * @return hits
 	 */
 	public long hits() {
-		return caffeineStats().hitCount() - this.expiredNullReads.sum();
+		return caffeineStats().hitCount() - this.expiredReads.sum();
 	}
 
 	/**
-	 * Return the reads that found nothing, including reads of cached nulls past their null TTL.
+	 * Return the reads that found nothing, including reads of entries past their TTL or null TTL.
 	 * @return misses
 	 */
 	public long misses() {
-		return caffeineStats().missCount() + this.expiredNullReads.sum();
+		return caffeineStats().missCount() + this.expiredReads.sum();
 	}
 
 	/** @return entries currently held (an estimate, as Caffeine gives it) */
@@ -138,13 +138,13 @@ public final class NearCacheStatistics {
 		this.emptyingClears.increment();
 	}
 
-	/** A read found a cached null past its null TTL: a miss that Caffeine counted as a hit. */
-	void recordExpiredNullRead() {
-		this.expiredNullReads.increment();
+	/** A read found an entry past its TTL or null TTL: a miss that Caffeine counted as a hit. */
+	void recordExpiredRead() {
+		this.expiredReads.increment();
 	}
 
-	/** A cached null past its null TTL was removed by nearcache (Caffeine sees an explicit removal). */
-	void recordExpiredNullRemoved() {
+	/** An entry past its TTL or null TTL was removed by nearcache (Caffeine sees an explicit removal). */
+	void recordExpiredRemoved() {
 		this.expiryEvictions.increment();
 	}
 

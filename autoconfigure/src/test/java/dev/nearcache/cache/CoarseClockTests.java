@@ -80,9 +80,9 @@ class CoarseClockTests {
 
 	@Test
 	void aTtlOfAFewTicksGetsTheSystemTicker() {
-		assertThat(CoarseClock.tickerFor(new Object(), CoarseClock.SHORTEST_TTL.minusNanos(1)))
+		assertThat(CoarseClock.tickerFor(CoarseClock.SHORTEST_TTL.minusNanos(1)))
 			.isSameAs(Ticker.systemTicker());
-		assertThat(CoarseClock.tickerFor(new Object(), CoarseClock.SHORTEST_TTL)).isInstanceOf(CoarseClock.class);
+		assertThat(CoarseClock.tickerFor(CoarseClock.SHORTEST_TTL)).isInstanceOf(CoarseClock.class);
 	}
 
 	@Test

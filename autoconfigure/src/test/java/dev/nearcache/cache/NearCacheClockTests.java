@@ -54,6 +54,49 @@ class NearCacheClockTests {
 	}
 
 	@Test
+	void anExpiredValueReadIsAMissAndIsRemoved() {
+		NearCache cache = cache(Duration.ofSeconds(1), Duration.ofMillis(500));
+		cache.put(new org.springframework.cache.interceptor.SimpleKey(1, "x"), "value");
+		tickFor(Duration.ofSeconds(1));
+		assertThat(cache.get(new org.springframework.cache.interceptor.SimpleKey(1, "x"))).isNull();
+		NearCacheStatistics statistics = cache.getStatistics();
+		assertThat(statistics.hits()).isZero();
+		assertThat(statistics.misses()).isOne();
+		assertThat(statistics.expiryEvictions()).isOne();
+		assertThat(cache.getNativeCache().asMap()).isEmpty();
+		assertThat(((CacheKeys) org.springframework.test.util.ReflectionTestUtils.getField(cache, "keys")).indexedKeys())
+			.isZero();
+	}
+
+	@Test
+	void aSweepRemovesAndCountsExpiredEntriesNobodyReads() {
+		NearCache cache = cache(Duration.ofSeconds(1), Duration.ofMillis(500));
+		cache.put("value", "v");
+		cache.put("missing", null);
+		cache.put("fresh", "v");
+		tickFor(Duration.ofMillis(600));
+		cache.sweepExpired();
+		assertThat(cache.getNativeCache().asMap()).containsOnlyKeys("value", "fresh");
+		tickFor(Duration.ofMillis(400));
+		// "fresh" expired too; a write over it counts its expiry.
+		cache.put("fresh", "again");
+		cache.sweepExpired();
+		assertThat(cache.getNativeCache().asMap()).containsOnlyKeys("fresh");
+		assertThat(cache.getStatistics().expiryEvictions()).isEqualTo(3);
+		assertThat(cache.getStatistics().misses()).isZero();
+	}
+
+	@Test
+	void entriesWrittenWhileDegradedGetTheFullTtlBackOnRestore() {
+		NearCache cache = cache(Duration.ofMinutes(10), Duration.ofMinutes(1));
+		cache.degrade(DegradedMode.SHORT_TTL, Duration.ofSeconds(1));
+		cache.put("key", "value");
+		cache.restore();
+		tickFor(Duration.ofSeconds(5));
+		assertThat(cache.get("key")).isNotNull();
+	}
+
+	@Test
 	void policyAgesReadTheSameClock() {
 		NearCache cache = cache(Duration.ofMinutes(10), Duration.ofMinutes(1));
 		cache.put("key", "value");

@@ -157,12 +157,25 @@ class NearCacheTests {
 	}
 
 	@Test
-	void shorterNullTtlKeepsCaffeinesFixedExpiry() {
+	void theStoreHasNoExpiryOfItsOwnWhateverTheNullTtl() {
 		NearCache shorterNulls = cache(settings("products").ttl(Duration.ofMinutes(10)).nullTtl(Duration.ofSeconds(30)));
-		assertThat(shorterNulls.getNativeCache().policy().expireAfterWrite()).isPresent();
-		assertThat(shorterNulls.getNativeCache().policy().expireVariably()).isEmpty();
 		NearCache longerNulls = cache(settings("other").ttl(Duration.ofSeconds(30)).nullTtl(Duration.ofMinutes(10)));
-		assertThat(longerNulls.getNativeCache().policy().expireVariably()).isPresent();
+		for (NearCache cache : List.of(shorterNulls, longerNulls)) {
+			assertThat(cache.getNativeCache().policy().expireAfterWrite()).isEmpty();
+			assertThat(cache.getNativeCache().policy().expireVariably()).isEmpty();
+			assertThat(cache.getNativeCache().policy().expireAfterAccess()).isEmpty();
+		}
+	}
+
+	@Test
+	void expiredEntriesNobodyReadsAreSweptAndCounted() {
+		NearCache cache = cache(settings("products").ttl(Duration.ofMillis(100)).nullTtl(Duration.ofMillis(100)));
+		cache.put("value", "v");
+		cache.put("missing", null);
+		await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+			.until(() -> cache.getNativeCache().estimatedSize() == 0);
+		assertThat(cache.getStatistics().expiryEvictions()).isEqualTo(2);
+		assertThat(cache.getStatistics().misses()).isZero();
 	}
 
 	@Test
