@@ -299,7 +299,8 @@ final class StrictJsonReader {
 		if (!hasEscape) {
 			return new String(this.in, from, to - from, StandardCharsets.UTF_8);
 		}
-		return new String(this.chars, 0, unescape(from, to));
+		int length = unescape(from, to);
+		return new String(this.chars, 0, length);
 	}
 
 	/** Unescape a validated string's raw bytes into {@link #chars}; returns the number of chars. */
@@ -601,14 +602,14 @@ final class StrictJsonReader {
 		}
 		else {
 			for (int i = first; i < this.nameCount; i++) {
-				if (this.nameHash[i] == hash && sameName(this.nameStart[i], nameEnd(i), from, this.namesLength)) {
+				if (this.nameHash[i] == hash && sameName(this.nameStart[i], nameEnd(i, from), from, this.namesLength)) {
 					throw MALFORMED;
 				}
 			}
 			if (this.nameCount - first == LINEAR_NAMES) {
 				large = new HashSet<>();
 				for (int i = first; i < this.nameCount; i++) {
-					large.add(new String(this.names, this.nameStart[i], nameEnd(i) - this.nameStart[i]));
+					large.add(new String(this.names, this.nameStart[i], nameEnd(i, from) - this.nameStart[i]));
 				}
 				large.add(new String(this.names, from, this.namesLength - from));
 				this.largeObjectNames[this.depth] = large;
@@ -624,9 +625,12 @@ final class StrictJsonReader {
 		return (this.depth == 1) ? wanted(from, this.namesLength) : -1;
 	}
 
-	/** Names of one object are stored one after the other; the last one ends where the stored names end. */
-	private int nameEnd(int index) {
-		return (index + 1 < this.nameCount) ? this.nameStart[index + 1] : this.namesLength;
+	/**
+	 * Where a stored name of the current object ends: its names are stored one after the other (those of the
+	 * objects inside it are dropped when each ends), and the last one ends where the name being read starts.
+	 */
+	private int nameEnd(int index, int nameBeingRead) {
+		return (index + 1 < this.nameCount) ? this.nameStart[index + 1] : nameBeingRead;
 	}
 
 	private boolean sameName(int from, int to, int otherFrom, int otherTo) {
