@@ -48,7 +48,7 @@ class InvalidationCodecDifferentialTests {
 		for (byte[] seed : seeds) {
 			assertDecodeAlike(seed);
 		}
-		for (int i = 0; i < 30_000; i++) {
+		for (int i = 0; i < 15_000; i++) {
 			assertDecodeAlike(ReceivedMessageFuzzTests.mutate(seeds, this.random));
 		}
 	}
@@ -64,7 +64,7 @@ class InvalidationCodecDifferentialTests {
 		for (byte[] seed : seeds) {
 			assertDecodeAlike(seed);
 		}
-		for (int i = 0; i < 30_000; i++) {
+		for (int i = 0; i < 15_000; i++) {
 			assertDecodeAlike(ReceivedMessageFuzzTests.mutate(seeds, this.random));
 		}
 	}
