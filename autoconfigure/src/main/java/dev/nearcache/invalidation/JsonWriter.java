@@ -8,9 +8,10 @@ import java.util.Arrays;
  * writes on its event loop) never sees the next message. One per encoding thread; not thread-safe.
  * <p>
  * Strings are written as Jackson wrote them before, so the bytes on the wire did not change: {@code "} and
- * {@code \} escaped, control characters as {@code \b \f \n \r \t} or <code>&#92;u00XX</code>, everything else as UTF-8. A
- * surrogate pair becomes its four-byte UTF-8 form; an unpaired surrogate, which has no UTF-8 form, is written as a
- * <code>&#92;uXXXX</code> escape, so the output is always valid UTF-8 and reads back as the same Java string.
+ * {@code \} escaped, control characters as {@code \b \f \n \r \t} or <code>&#92;u00XX</code>, everything else
+ * as UTF-8. A surrogate pair becomes its four-byte UTF-8 form; an unpaired surrogate, which has no UTF-8 form, is
+ * written as a <code>&#92;uXXXX</code> escape, so the output is always valid UTF-8 and reads back as the same Java
+ * string.
  */
 final class JsonWriter {
 

@@ -37,6 +37,9 @@ final class StrictJsonReader {
 	/** Objects with more names than this find duplicates through a hash set instead of comparing each pair. */
 	private static final int LINEAR_NAMES = 24;
 
+	/** Buffers grown past this by a large message are not kept for the next one. */
+	private static final int KEPT_CAPACITY = 16 * 1024;
+
 	private static final Malformed MALFORMED = new Malformed();
 
 	private final char[][] wanted;
@@ -112,6 +115,14 @@ final class StrictJsonReader {
 	 * @return whether it is one well-formed JSON object within the limits
 	 */
 	boolean read(byte[] bytes, int length) {
+		if (this.names.length > KEPT_CAPACITY || this.nameStart.length > KEPT_CAPACITY) {
+			this.names = new char[256];
+			this.nameStart = new int[32];
+			this.nameHash = new int[32];
+		}
+		if (this.chars.length > KEPT_CAPACITY) {
+			this.chars = new char[64];
+		}
 		this.in = bytes;
 		this.pos = 0;
 		this.limit = length;
