@@ -1,23 +1,15 @@
 package dev.nearcache.invalidation;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The one owner of wire protocol v1: turns {@link InvalidationMessage messages} into JSON bytes and back.
@@ -33,20 +25,71 @@ import tools.jackson.databind.node.ObjectNode;
  * "sig":"<hex HMAC>","body":"<v1 message>"}}, and received messages must be such envelopes with a valid signature
  * and a fresh {@code ts} (unless unsigned ones are still accepted). Without it, an envelope's body is applied
  * unverified, so that instances can be switched to signing one at a time.
+ * <p>
+ * Encoding and decoding create little beyond their result (an invalidation is on every write's path and on every
+ * instance's receiving path): JSON is written by a {@link JsonWriter} into a buffer reused per thread and handed
+ * out as an exact-size copy, and read by a {@link StrictJsonReader} straight from the received bytes, which
+ * creates strings only for the values a message carries (and not even those for senders and caches it saw
+ * recently). Any thread may encode and decode; each has its own buffers.
  */
 public final class InvalidationCodec {
 
-	private static final int MAX_NESTING_DEPTH = 8;
-
 	static final String SIGNED_TYPE = "signed";
 
-	private final JsonMapper mapper;
+	// The members of a message (and of an envelope) the reader remembers, by index.
+	private static final int V = 0, TYPE = 1, ORIGIN = 2, SEQ = 3, TS = 4, CACHE = 5, KEYS = 6, MODE = 7, INC = 8,
+			SIG = 9, BODY = 10;
+
+	private static final List<String> MEMBERS = List.of("v", "type", "origin", "seq", "ts", "cache", "keys", "mode",
+			"inc", "sig", "body");
+
+	private static final byte[] SIGNED = ascii(SIGNED_TYPE);
+
+	private static final byte[] EMPTY = {};
+
+	private static final byte[][] TYPE_NAMES = new byte[InvalidationMessage.Type.values().length][];
+
+	private static final byte[] OBJECT_START = ascii("{\"v\":" + InvalidationMessage.VERSION + ",\"type\":");
+
+	private static final byte[] ORIGIN_NAME = ascii(",\"origin\":");
+
+	private static final byte[] SEQ_NAME = ascii(",\"seq\":");
+
+	private static final byte[] TS_NAME = ascii(",\"ts\":");
+
+	private static final byte[] CACHE_NAME = ascii(",\"cache\":");
+
+	private static final byte[] KEYS_NAME = ascii(",\"keys\":[");
+
+	private static final byte[] MODE_NAME = ascii(",\"mode\":");
+
+	private static final byte[] INC_NAME = ascii(",\"inc\":");
+
+	private static final byte[] ENVELOPE_START = ascii("{\"v\":" + InvalidationMessage.VERSION
+			+ ",\"type\":\"signed\",\"sig\":\"");
+
+	private static final byte[] ENVELOPE_BODY = ascii("\",\"body\":");
+
+	private static final byte[] HEX_DIGITS = ascii("0123456789abcdef");
+
+	private static final Map<DropReason, Decoded> DROPPED = new EnumMap<>(DropReason.class);
+
+	static {
+		for (InvalidationMessage.Type type : InvalidationMessage.Type.values()) {
+			TYPE_NAMES[type.ordinal()] = ascii(type.wireName());
+		}
+		for (DropReason reason : DropReason.values()) {
+			DROPPED.put(reason, new Decoded(null, reason));
+		}
+	}
 
 	private final int maxMessageSize;
 
 	private final @Nullable MessageSigning signing;
 
 	private final @Nullable String incarnation;
+
+	private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
 
 	/**
 	 * Create a codec for unsigned messages, with a new incarnation.
@@ -76,15 +119,6 @@ public final class InvalidationCodec {
 		this.maxMessageSize = maxMessageSize;
 		this.signing = signing;
 		this.incarnation = incarnation;
-		JsonFactory factory = JsonFactory.builder()
-			.streamReadConstraints(StreamReadConstraints.builder()
-				.maxNestingDepth(MAX_NESTING_DEPTH)
-				.maxDocumentLength(maxMessageSize)
-				.maxNumberLength(32)
-				.build())
-			.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-			.build();
-		this.mapper = JsonMapper.builder(factory).build();
 	}
 
 	/**
@@ -133,46 +167,95 @@ public final class InvalidationCodec {
 	 * @return its JSON bytes (UTF-8)
 	 */
 	public byte[] encode(InvalidationMessage message) {
-		byte[] body = encodeUnsigned(message);
-		if (this.signing == null) {
-			return body;
-		}
-		ObjectNode envelope = this.mapper.createObjectNode();
-		envelope.put("v", InvalidationMessage.VERSION);
-		envelope.put("type", SIGNED_TYPE);
-		envelope.put("sig", this.signing.sign(body));
-		envelope.put("body", new String(body, StandardCharsets.UTF_8));
-		return this.mapper.writeValueAsBytes(envelope);
+		String incarnation = (message.incarnation() != null) ? message.incarnation() : this.incarnation;
+		Long seq = message.seq();
+		Long timestamp = message.timestamp();
+		JsonWriter json = this.buffers.get().writer;
+		json.reset();
+		writeMessage(json, message.type(), message.origin(), seq != null, (seq != null) ? seq : 0,
+				timestamp != null, (timestamp != null) ? timestamp : 0, message.cache(), message.keys(), message.mode(),
+				incarnation);
+		return finish(json);
 	}
 
-	private byte[] encodeUnsigned(InvalidationMessage message) {
-		ObjectNode json = this.mapper.createObjectNode();
-		json.put("v", InvalidationMessage.VERSION);
-		json.put("type", message.type().wireName());
-		if (message.origin() != null) {
-			json.put("origin", message.origin());
+	/**
+	 * Write a message of this process, signed if signing is on, straight from the sender's state: the publisher's
+	 * path, which builds no {@link InvalidationMessage} and copies no keys.
+	 * @param type what the message asks for
+	 * @param origin this instance's id
+	 * @param seq the message's sequence number
+	 * @param timestamp epoch milliseconds now
+	 * @param cache the cache it applies to, or {@code null} for a clear of every cache and for heartbeats
+	 * @param keys the canonical keys to evict, for {@link InvalidationMessage.Type#INVALIDATE}; ignored otherwise
+	 * @param mode the channel layout, for heartbeats; {@code null} otherwise
+	 * @return its JSON bytes (UTF-8), a new array
+	 */
+	public byte[] encode(InvalidationMessage.Type type, String origin, long seq, long timestamp,
+			@Nullable String cache, Collection<String> keys, @Nullable String mode) {
+		JsonWriter json = this.buffers.get().writer;
+		json.reset();
+		writeMessage(json, type, origin, true, seq, true, timestamp, cache, keys, mode, this.incarnation);
+		return finish(json);
+	}
+
+	private static void writeMessage(JsonWriter json, InvalidationMessage.Type type, @Nullable String origin,
+			boolean hasSeq, long seq, boolean hasTimestamp, long timestamp, @Nullable String cache,
+			Collection<String> keys, @Nullable String mode, @Nullable String incarnation) {
+		json.raw(OBJECT_START).raw('"').raw(TYPE_NAMES[type.ordinal()]).raw('"');
+		if (origin != null) {
+			json.raw(ORIGIN_NAME).string(origin);
 		}
-		if (message.seq() != null) {
-			json.put("seq", message.seq());
+		if (hasSeq) {
+			json.raw(SEQ_NAME).number(seq);
 		}
-		if (message.timestamp() != null) {
-			json.put("ts", message.timestamp());
+		if (hasTimestamp) {
+			json.raw(TS_NAME).number(timestamp);
 		}
-		if (message.cache() != null) {
-			json.put("cache", message.cache());
+		if (cache != null) {
+			json.raw(CACHE_NAME).string(cache);
 		}
-		if (message.type() == InvalidationMessage.Type.INVALIDATE) {
-			ArrayNode keys = json.putArray("keys");
-			message.keys().forEach(keys::add);
+		if (type == InvalidationMessage.Type.INVALIDATE) {
+			json.raw(KEYS_NAME);
+			boolean first = true;
+			for (String key : keys) {
+				if (!first) {
+					json.raw(',');
+				}
+				json.string(key);
+				first = false;
+			}
+			json.raw(']');
 		}
-		if (message.mode() != null) {
-			json.put("mode", message.mode());
+		if (mode != null) {
+			json.raw(MODE_NAME).string(mode);
 		}
-		String incarnation = (message.incarnation() != null) ? message.incarnation() : this.incarnation;
 		if (incarnation != null) {
-			json.put("inc", incarnation);
+			json.raw(INC_NAME).string(incarnation);
 		}
-		return this.mapper.writeValueAsBytes(json);
+		json.raw('}');
+	}
+
+	/** Copy the written message out, or sign it and write its envelope straight into the array handed out. */
+	private byte[] finish(JsonWriter json) {
+		if (this.signing == null) {
+			return json.toByteArray();
+		}
+		byte[] body = json.buffer();
+		int length = json.length();
+		byte[] signature = this.buffers.get().signature;
+		this.signing.sign(body, 0, length, signature);
+		byte[] envelope = new byte[ENVELOPE_START.length + 2 * signature.length + ENVELOPE_BODY.length
+				+ JsonWriter.utf8StringSize(body, 0, length) + 1];
+		System.arraycopy(ENVELOPE_START, 0, envelope, 0, ENVELOPE_START.length);
+		int at = ENVELOPE_START.length;
+		for (byte b : signature) {
+			envelope[at++] = HEX_DIGITS[(b >> 4) & 0xF];
+			envelope[at++] = HEX_DIGITS[b & 0xF];
+		}
+		System.arraycopy(ENVELOPE_BODY, 0, envelope, at, ENVELOPE_BODY.length);
+		at = JsonWriter.utf8String(body, 0, length, envelope, at + ENVELOPE_BODY.length);
+		envelope[at] = '}';
+		return envelope;
 	}
 
 	/**
@@ -182,172 +265,173 @@ public final class InvalidationCodec {
 	 */
 	public Decoded decode(byte[] bytes) {
 		if (bytes.length > this.maxMessageSize) {
-			return Decoded.dropped(DropReason.OVERSIZED);
+			return dropped(DropReason.OVERSIZED);
 		}
-		JsonNode json = parse(bytes);
-		if (json == null) {
-			return Decoded.dropped(DropReason.MALFORMED);
+		Buffers buffers = this.buffers.get();
+		StrictJsonReader json = buffers.reader;
+		if (!json.read(bytes, bytes.length)) {
+			return dropped(DropReason.MALFORMED);
 		}
 		if (isEnvelope(json)) {
-			return decodeEnvelope(json);
+			return decodeEnvelope(json, buffers);
 		}
 		if (this.signing != null && !this.signing.acceptUnsigned()) {
-			return Decoded.dropped(DropReason.UNSIGNED);
+			return dropped(DropReason.UNSIGNED);
 		}
-		return decode(json);
+		return decode(json, buffers);
 	}
 
-	private Decoded decodeEnvelope(JsonNode envelope) {
-		JsonNode signature = envelope.get("sig");
-		JsonNode body = envelope.get("body");
-		if (isAbsent(signature) || isAbsent(body)) {
-			return Decoded.dropped(DropReason.MISSING_FIELD);
+	private Decoded decodeEnvelope(StrictJsonReader envelope, Buffers buffers) {
+		if (envelope.isAbsent(SIG) || envelope.isAbsent(BODY)) {
+			return dropped(DropReason.MISSING_FIELD);
 		}
-		if (!signature.isString() || !body.isString()) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
+		if (envelope.kind(SIG) != StrictJsonReader.STRING || envelope.kind(BODY) != StrictJsonReader.STRING) {
+			return dropped(DropReason.INVALID_FIELD);
 		}
-		byte[] bodyBytes = body.stringValue().getBytes(StandardCharsets.UTF_8);
-		if (this.signing != null && !this.signing.verify(bodyBytes, signature.stringValue())) {
-			return Decoded.dropped(DropReason.BAD_SIGNATURE);
+		byte[] body = buffers.body(envelope.rawLength(BODY));
+		int bodyLength = envelope.utf8(BODY, body);
+		if (this.signing != null) {
+			int signatureLength = envelope.unescape(SIG);
+			if (!this.signing.verify(body, 0, bodyLength, envelope.chars(), signatureLength)) {
+				return dropped(DropReason.BAD_SIGNATURE);
+			}
 		}
-		JsonNode json = parse(bodyBytes);
-		if (json == null) {
-			return Decoded.dropped(DropReason.MALFORMED);
+		StrictJsonReader json = buffers.reader;
+		if (!json.read(body, bodyLength)) {
+			return dropped(DropReason.MALFORMED);
 		}
 		if (isEnvelope(json)) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
+			return dropped(DropReason.INVALID_FIELD);
 		}
-		Decoded decoded = decode(json);
+		Decoded decoded = decode(json, buffers);
 		InvalidationMessage message = decoded.message();
 		if (message == null || this.signing == null) {
 			return decoded;
 		}
 		if (message.timestamp() == null) {
-			return Decoded.dropped(DropReason.MISSING_FIELD);
+			return dropped(DropReason.MISSING_FIELD);
 		}
-		return this.signing.isFresh(message.timestamp()) ? decoded : Decoded.dropped(DropReason.EXPIRED);
+		return this.signing.isFresh(message.timestamp()) ? decoded : dropped(DropReason.EXPIRED);
 	}
 
-	private static boolean isEnvelope(JsonNode json) {
-		JsonNode type = json.get("type");
-		return type != null && type.isString() && SIGNED_TYPE.equals(type.stringValue());
+	private static boolean isEnvelope(StrictJsonReader json) {
+		return json.kind(TYPE) == StrictJsonReader.STRING && json.stringEquals(TYPE, SIGNED);
 	}
 
-	/** Parse an object, or return {@code null} for anything else, whatever is wrong with it. */
-	private @Nullable JsonNode parse(byte[] bytes) {
-		JsonNode json;
-		try {
-			if (isAsciiWithoutNul(bytes)) {
-				// The usual message: ASCII is valid UTF-8 as it is, and Jackson reads the bytes without a copy.
-				json = this.mapper.readTree(bytes);
-			}
-			else {
-				// Strict UTF-8 first: Jackson's decoder accepts overlong forms and unpaired surrogates.
-				String text = StandardCharsets.UTF_8.newDecoder()
-					.onMalformedInput(CodingErrorAction.REPORT)
-					.onUnmappableCharacter(CodingErrorAction.REPORT)
-					.decode(ByteBuffer.wrap(bytes))
-					.toString();
-				json = this.mapper.readTree(text);
-			}
+	private Decoded decode(StrictJsonReader json, Buffers buffers) {
+		if (json.isAbsent(V) || json.isAbsent(TYPE)) {
+			return dropped(DropReason.MISSING_FIELD);
 		}
-		catch (CharacterCodingException | JacksonException | IllegalArgumentException ex) {
-			return null;
+		if (json.kind(V) != StrictJsonReader.INTEGER || json.integer(V) < 1) {
+			return dropped(DropReason.INVALID_FIELD);
 		}
-		return (json != null && json.isObject()) ? json : null;
-	}
-
-	/**
-	 * Whether the bytes are ASCII without NUL: valid UTF-8 as they are. NUL is excluded because Jackson guesses
-	 * UTF-16 or UTF-32 from zero bytes when it reads bytes; such input takes the strict path and is refused.
-	 */
-	private static boolean isAsciiWithoutNul(byte[] bytes) {
-		for (byte b : bytes) {
-			if (b <= 0) {
-				return false;
-			}
+		if (json.integer(V) > InvalidationMessage.VERSION) {
+			return dropped(DropReason.UNSUPPORTED_VERSION);
 		}
-		return true;
-	}
-
-	private Decoded decode(JsonNode json) {
-		JsonNode version = json.get("v");
-		JsonNode typeName = json.get("type");
-		if (isAbsent(version) || isAbsent(typeName)) {
-			return Decoded.dropped(DropReason.MISSING_FIELD);
+		if (json.kind(TYPE) != StrictJsonReader.STRING) {
+			return dropped(DropReason.INVALID_FIELD);
 		}
-		if (!version.isIntegralNumber() || !version.canConvertToLong() || version.longValue() < 1) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
-		}
-		if (version.longValue() > InvalidationMessage.VERSION) {
-			return Decoded.dropped(DropReason.UNSUPPORTED_VERSION);
-		}
-		if (!typeName.isString()) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
-		}
-		InvalidationMessage.Type type = InvalidationMessage.Type.fromWireName(typeName.stringValue());
+		InvalidationMessage.Type type = type(json);
 		if (type == null) {
-			return Decoded.dropped(DropReason.UNKNOWN_TYPE);
+			return dropped(DropReason.UNKNOWN_TYPE);
 		}
-		JsonNode origin = json.get("origin");
-		JsonNode cache = json.get("cache");
-		JsonNode mode = json.get("mode");
-		JsonNode incarnation = json.get("inc");
-		if (!isAbsent(origin) && !origin.isString() || !isAbsent(cache) && !cache.isString()
-				|| !isAbsent(mode) && !mode.isString() || !isAbsent(incarnation) && !incarnation.isString()) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
-		}
-		Long seq;
-		Long timestamp;
-		try {
-			seq = optionalCount(json.get("seq"));
-			timestamp = optionalCount(json.get("ts"));
-		}
-		catch (IllegalArgumentException ex) {
-			return Decoded.dropped(DropReason.INVALID_FIELD);
+		if (!isAbsentOrString(json, ORIGIN) || !isAbsentOrString(json, CACHE) || !isAbsentOrString(json, MODE)
+				|| !isAbsentOrString(json, INC) || !isAbsentOrCount(json, SEQ) || !isAbsentOrCount(json, TS)) {
+			return dropped(DropReason.INVALID_FIELD);
 		}
 		List<String> keys = List.of();
 		if (type == InvalidationMessage.Type.INVALIDATE) {
-			JsonNode keyArray = json.get("keys");
-			if (isAbsent(cache) || isAbsent(keyArray)) {
-				return Decoded.dropped(DropReason.MISSING_FIELD);
+			if (json.isAbsent(CACHE) || json.isAbsent(KEYS)) {
+				return dropped(DropReason.MISSING_FIELD);
 			}
-			keys = stringsOrNull(keyArray);
-			if (keys == null || cache.stringValue().isEmpty()) {
-				return Decoded.dropped(DropReason.INVALID_FIELD);
+			if (json.kind(KEYS) != StrictJsonReader.ARRAY || !json.isArrayOfStrings(KEYS)
+					|| json.stringEquals(CACHE, EMPTY)) {
+				return dropped(DropReason.INVALID_FIELD);
 			}
+			keys = keys(json, buffers.keys);
 		}
-		return Decoded.message(new InvalidationMessage(type, isAbsent(origin) ? null : origin.stringValue(), seq,
-				timestamp, isAbsent(cache) ? null : cache.stringValue(), keys, isAbsent(mode) ? null : mode.stringValue(),
-				isAbsent(incarnation) ? null : incarnation.stringValue()));
+		RecentStrings recent = buffers.recent;
+		return new Decoded(new InvalidationMessage(type, optionalString(json, ORIGIN, recent), optionalCount(json, SEQ),
+				optionalCount(json, TS), optionalString(json, CACHE, recent), keys,
+				optionalString(json, MODE, recent), optionalString(json, INC, recent)), null);
 	}
 
-	private static boolean isAbsent(@Nullable JsonNode node) {
-		return node == null || node.isNull();
-	}
-
-	private static @Nullable Long optionalCount(@Nullable JsonNode node) {
-		if (isAbsent(node)) {
-			return null;
-		}
-		if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
-			throw new IllegalArgumentException("not a non-negative integer");
-		}
-		return node.longValue();
-	}
-
-	private static @Nullable List<String> stringsOrNull(JsonNode array) {
-		if (!array.isArray()) {
-			return null;
-		}
-		List<String> strings = new ArrayList<>(array.size());
-		for (JsonNode element : array.values()) {
-			if (!element.isString()) {
-				return null;
+	private static InvalidationMessage.@Nullable Type type(StrictJsonReader json) {
+		for (InvalidationMessage.Type type : InvalidationMessage.Type.values()) {
+			if (json.stringEquals(TYPE, TYPE_NAMES[type.ordinal()])) {
+				return type;
 			}
-			strings.add(element.stringValue());
 		}
-		return strings;
+		return null;
+	}
+
+	private static boolean isAbsentOrString(StrictJsonReader json, int member) {
+		return json.isAbsent(member) || json.kind(member) == StrictJsonReader.STRING;
+	}
+
+	private static boolean isAbsentOrCount(StrictJsonReader json, int member) {
+		return json.isAbsent(member) || json.kind(member) == StrictJsonReader.INTEGER && json.integer(member) >= 0;
+	}
+
+	private static @Nullable String optionalString(StrictJsonReader json, int member, RecentStrings recent) {
+		return json.isAbsent(member) ? null : json.string(member, recent);
+	}
+
+	private static @Nullable Long optionalCount(StrictJsonReader json, int member) {
+		return json.isAbsent(member) ? null : json.integer(member);
+	}
+
+	/** The keys as an immutable list, which {@link InvalidationMessage} keeps without copying it again. */
+	private static List<String> keys(StrictJsonReader json, ArrayList<String> scratch) {
+		scratch.clear();
+		json.strings(KEYS, scratch);
+		List<String> keys = switch (scratch.size()) {
+			case 0 -> List.of();
+			case 1 -> List.of(scratch.get(0));
+			case 2 -> List.of(scratch.get(0), scratch.get(1));
+			default -> List.copyOf(scratch);
+		};
+		scratch.clear();
+		return keys;
+	}
+
+	private static Decoded dropped(DropReason reason) {
+		return DROPPED.get(reason);
+	}
+
+	private static byte[] ascii(String text) {
+		return text.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/** One thread's reusable buffers. */
+	private static final class Buffers {
+
+		final JsonWriter writer = new JsonWriter();
+
+		final StrictJsonReader reader = new StrictJsonReader(MEMBERS);
+
+		final RecentStrings recent = new RecentStrings();
+
+		final ArrayList<String> keys = new ArrayList<>();
+
+		final byte[] signature = new byte[MessageSigning.SIGNATURE_BYTES];
+
+		private byte[] body = new byte[512];
+
+		/**
+		 * A buffer for an envelope's body, whose UTF-8 form is never longer than its escaped form in the envelope.
+		 * Kept for the next message up to 64 KiB (the default size limit).
+		 */
+		byte[] body(int rawLength) {
+			if (this.body.length < rawLength) {
+				if (rawLength > 64 * 1024) {
+					return new byte[rawLength];
+				}
+				this.body = new byte[Math.max(rawLength, Math.min(2 * this.body.length, 64 * 1024))];
+			}
+			return this.body;
+		}
+
 	}
 
 	/**
@@ -357,14 +441,6 @@ public final class InvalidationCodec {
 	 * @param dropReason why the input was dropped
 	 */
 	public record Decoded(@Nullable InvalidationMessage message, @Nullable DropReason dropReason) {
-
-		static Decoded message(InvalidationMessage message) {
-			return new Decoded(message, null);
-		}
-
-		static Decoded dropped(DropReason reason) {
-			return new Decoded(null, reason);
-		}
 
 	}
 

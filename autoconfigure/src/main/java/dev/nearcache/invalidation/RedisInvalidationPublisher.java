@@ -493,9 +493,9 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 				boolean requested = this.heartbeatRequested.get(bucket) != 0;
 				if ((requested || !backingOff(bucket, now)) && heartbeatDue(bucket, now)) {
 					long latest = this.seq.get(bucket);
-					InvalidationMessage heartbeat = new InvalidationMessage(InvalidationMessage.Type.HEARTBEAT,
-							this.instanceId, latest, System.currentTimeMillis(), null, List.of(), this.layout.mode());
-					heartbeats.add(new byte[][] { this.layout.channelBytes(bucket), this.codec.encode(heartbeat) });
+					byte[] heartbeat = this.codec.encode(InvalidationMessage.Type.HEARTBEAT, this.instanceId, latest,
+							System.currentTimeMillis(), null, List.of(), this.layout.mode());
+					heartbeats.add(new byte[][] { this.layout.channelBytes(bucket), heartbeat });
 					buckets.add(bucket);
 					this.heartbeatRequested.set(bucket, 0);
 					this.lastHeartbeatNanos[bucket] = now;
@@ -664,8 +664,7 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 				this.deferred.addKeys(cache, entry.getValue());
 				continue;
 			}
-			for (List<String> keys : MessageSplitter.split(this.codec, this.instanceId, cache,
-					List.copyOf(entry.getValue()))) {
+			for (Collection<String> keys : MessageSplitter.split(this.codec, this.instanceId, cache, entry.getValue())) {
 				if (keys.isEmpty()) {
 					outgoing.add(bucket, encode(bucket, InvalidationMessage.Type.CLEAR, cache, List.of(), timestamp),
 							() -> this.deferred.addClear(cache));
@@ -679,11 +678,11 @@ public class RedisInvalidationPublisher implements InvalidationPublisher, SmartL
 		return outgoing;
 	}
 
-	private byte[][] encode(int bucket, InvalidationMessage.Type type, @Nullable String cache, List<String> keys,
-			long timestamp) {
-		InvalidationMessage message = new InvalidationMessage(type, this.instanceId, this.seq.incrementAndGet(bucket),
-				timestamp, cache, keys);
-		return new byte[][] { this.layout.channelBytes(bucket), this.codec.encode(message) };
+	private byte[][] encode(int bucket, InvalidationMessage.Type type, @Nullable String cache,
+			Collection<String> keys, long timestamp) {
+		byte[] message = this.codec.encode(type, this.instanceId, this.seq.incrementAndGet(bucket), timestamp, cache,
+				keys, null);
+		return new byte[][] { this.layout.channelBytes(bucket), message };
 	}
 
 	/** Encoded messages, with the channel each goes to and how to keep it if Redis does not acknowledge it. */

@@ -1,6 +1,7 @@
 package dev.nearcache.invalidation;
 
 import java.time.Duration;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -24,15 +25,22 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * Senders silent for ten minutes are forgotten, and at most 10,000 are tracked, so hostile input cannot grow this
  * without bound (a forgotten sender with an incarnation shows as a gap when it speaks again, one without gets a
  * new baseline).
+ * <p>
+ * Recording a message from a known sender creates nothing: the sender's state is a mutable counter found by a
+ * key that is reused while messages keep coming from the same sender (received strings are reused by the codec,
+ * so the comparison is mostly by identity).
  */
 final class SequenceTracker {
 
-	private final Cache<Sender, Long> lastSeq = Caffeine.newBuilder()
+	private final Cache<Sender, Sequence> senders = Caffeine.newBuilder()
 		.maximumSize(10_000)
 		.expireAfterAccess(Duration.ofMinutes(10))
 		// Maintenance on the recording thread: on the common pool it cost a thread wake-up per message.
 		.executor(Runnable::run)
 		.build();
+
+	/** The sender of the last message: usually the sender of the next one too. */
+	private volatile @Nullable Sender recent;
 
 	/**
 	 * Record a message's sequence number.
@@ -43,21 +51,47 @@ final class SequenceTracker {
 	 * @return whether messages from the sender were lost before this one
 	 */
 	boolean record(String origin, @Nullable String incarnation, long seq, boolean heartbeat) {
-		boolean[] gap = new boolean[1];
+		Sender sender = this.recent;
+		if (sender == null || !sender.is(origin, incarnation)) {
+			sender = new Sender(origin, incarnation);
+			this.recent = sender;
+		}
+		Sequence sequence = this.senders.getIfPresent(sender);
+		if (sequence == null) {
+			sequence = this.senders.asMap().computeIfAbsent(sender, (key) -> new Sequence());
+		}
 		long expected = heartbeat ? 0 : 1;
-		this.lastSeq.asMap().compute(new Sender(origin, incarnation), (sender, last) -> {
-			if (last == null) {
-				gap[0] = incarnation != null && seq > expected;
-				return seq;
+		synchronized (sequence) {
+			boolean gap;
+			if (!sequence.seen) {
+				gap = incarnation != null && seq > expected;
+				sequence.seen = true;
+				sequence.last = seq;
 			}
-			gap[0] = seq > last + expected;
-			return Math.max(last, seq);
-		});
-		return gap[0];
+			else {
+				gap = seq > sequence.last + expected;
+				sequence.last = Math.max(sequence.last, seq);
+			}
+			return gap;
+		}
 	}
 
 	/** One process start of an instance id. */
 	private record Sender(String origin, @Nullable String incarnation) {
+
+		boolean is(String otherOrigin, @Nullable String otherIncarnation) {
+			return this.origin.equals(otherOrigin) && Objects.equals(this.incarnation, otherIncarnation);
+		}
+
+	}
+
+	/** The latest sequence number of one sender; guarded by its own monitor. */
+	private static final class Sequence {
+
+		boolean seen;
+
+		long last;
+
 	}
 
 }
