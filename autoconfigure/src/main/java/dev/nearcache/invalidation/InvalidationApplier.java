@@ -106,11 +106,12 @@ public class InvalidationApplier {
 	}
 
 	/**
-	 * Decode and apply one message body received on a channel with its own monitor (sharded mode).
+	 * Decode and apply one message body received on a channel with its own monitor: what the subscriber calls for
+	 * every message, on its applying thread.
 	 * @param body the message body
 	 * @param monitor the monitor of the channel it arrived on
 	 */
-	void apply(byte[] body, @Nullable ChannelMonitor monitor) {
+	public void apply(byte[] body, @Nullable ChannelMonitor monitor) {
 		// Liveness (monitor.heard()) is recorded by the subscriber where the message is received, not here: a
 		// slow apply must not look like a silent channel.
 		this.statistics.recordReceived();

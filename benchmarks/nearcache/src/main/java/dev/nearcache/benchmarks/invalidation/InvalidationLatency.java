@@ -11,6 +11,7 @@ import java.util.concurrent.locks.LockSupport;
 import com.github.benmanes.caffeine.cache.Cache;
 
 import dev.nearcache.benchmarks.support.RedisProcess;
+import dev.nearcache.invalidation.ChannelMonitor;
 import dev.nearcache.invalidation.InvalidationApplier;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -109,8 +110,8 @@ public final class InvalidationLatency {
 				Instance reader = Instance.start(redis.port(), "reader", (manager, codec, statistics,
 						monitor) -> new InvalidationApplier(manager, codec, statistics, monitor) {
 							@Override
-							public void apply(byte[] body) {
-								super.apply(body);
+							public void apply(byte[] body, ChannelMonitor channelMonitor) {
+								super.apply(body, channelMonitor);
 								long now = System.nanoTime();
 								if (!sending.get()) {
 									return;
