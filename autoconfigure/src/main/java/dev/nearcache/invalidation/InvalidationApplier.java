@@ -98,15 +98,18 @@ public class InvalidationApplier {
 	}
 
 	/**
-	 * Decode and apply one received message body.
+	 * Decode and apply one received message body, as if received on the channel of this applier's monitor.
+	 * Final: the subscriber does not call it (it passes the channel's own monitor to an internal entry point), so
+	 * an override would silently never run.
 	 * @param body the message body
 	 */
-	public void apply(byte[] body) {
+	public final void apply(byte[] body) {
 		apply(body, this.monitor);
 	}
 
 	/**
-	 * Decode and apply one message body received on a channel with its own monitor (sharded mode).
+	 * Decode and apply one message body received on a channel with its own monitor: what the subscriber calls for
+	 * every message, on its applying thread.
 	 * @param body the message body
 	 * @param monitor the monitor of the channel it arrived on
 	 */

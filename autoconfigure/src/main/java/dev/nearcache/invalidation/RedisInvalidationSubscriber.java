@@ -1,11 +1,9 @@
 package dev.nearcache.invalidation;
 
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
@@ -31,11 +29,12 @@ import org.springframework.util.backoff.BackOffExecution;
  * with a jittered back-off until Redis answers, while the caches work in the degraded mode.
  * <p>
  * Liveness is proven by what Redis delivers: a message is recorded as heard by its channel's
- * {@link ChannelMonitor} on the thread that receives it, before it is handed over, so a slow apply (a cache
- * waiting for a load) never looks like a dead channel. Messages are applied in arrival order on one dedicated
- * thread, never on the client's I/O thread, which is shared by every connection and must never block. The
- * receive queue is bounded; if it overflows, the dropped messages are counted and every cache is cleared before
- * the next message is applied.
+ * {@link ChannelMonitor} on the thread that receives it, before it is handed over, so a slow apply never looks
+ * like a dead channel. Messages and subscription events are applied in arrival order on one dedicated thread, never
+ * on the client's I/O thread, which is shared by every connection and must never block: everything that applies a
+ * message can meet a lock (see the {@link ReceiveQueue} hand-off and docs/design.md). The receive queue is bounded;
+ * if it overflows, the dropped messages are counted and every cache is cleared before the next message is
+ * applied.
  * <p>
  * Each channel's {@link ChannelMonitor} decides what a (re)subscription, a silence, a gap or a server-pushed
  * unsubscribe means; this class carries out its one request, recycling the subscription (drop, then subscribe
@@ -75,7 +74,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 
 	private final Duration checkInterval;
 
-	private final ThreadPoolExecutor dispatcher;
+	private final ReceiveQueue received;
 
 	private final ScheduledExecutorService connector;
 
@@ -138,8 +137,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.maxRetryInterval = maxRetryInterval;
 		this.checkInterval = checkInterval;
 		this.statistics.state(TransportState.CONNECTING);
-		this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-				new ArrayBlockingQueue<>(receiveQueueCapacity), DaemonThreads.applying());
+		this.received = new ReceiveQueue(receiveQueueCapacity, DaemonThreads.applying(), this::handle);
 		this.connector = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-subscriber"));
 		this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("nearcache-watchdog"));
 		this.channels = new Channel[layout.buckets()];
@@ -223,8 +221,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		this.watchdog.shutdownNow();
 		this.connector.shutdownNow();
 		this.binding.close();
-		this.dispatcher.shutdown();
-		this.dispatcher.awaitTermination(1, TimeUnit.SECONDS);
+		this.received.close(1000);
 	}
 
 	/**
@@ -252,19 +249,25 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 		return this.binding.node(bucket);
 	}
 
-	/** Hand a task to the applying thread without ever blocking the caller (the client's I/O thread). */
-	private void dispatch(Runnable task) {
-		try {
-			this.dispatcher.execute(() -> {
-				flushIfNeeded();
-				task.run();
-			});
+	/**
+	 * Hand a message body or an event to the applying thread without ever blocking the caller (the client's I/O
+	 * thread); count it as dropped if the receive queue is full.
+	 */
+	private void dispatch(int bucket, Object item) {
+		if (!this.received.offer(bucket, item) && !this.received.isClosed()) {
+			this.applier.drop(DropReason.BACKLOG, (item instanceof byte[] body) ? body.length : 0);
+			this.flushNeeded.set(true);
 		}
-		catch (RejectedExecutionException ex) {
-			if (!this.dispatcher.isShutdown()) {
-				this.applier.drop(DropReason.BACKLOG, 0);
-				this.flushNeeded.set(true);
-			}
+	}
+
+	/** On the applying thread: first the flush that dropped messages call for, then the item. */
+	private void handle(int bucket, Object item) {
+		flushIfNeeded();
+		if (item instanceof byte[] body) {
+			this.applier.apply(body, this.channels[bucket].monitor());
+		}
+		else {
+			((Runnable) item).run();
 		}
 	}
 
@@ -290,16 +293,15 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 
 		@Override
 		public void received(int bucket, byte[] body) {
-			ChannelMonitor monitor = RedisInvalidationSubscriber.this.channels[bucket].monitor();
-			monitor.heard();
-			dispatch(() -> RedisInvalidationSubscriber.this.applier.apply(body, monitor));
+			RedisInvalidationSubscriber.this.channels[bucket].monitor().heard();
+			dispatch(bucket, body);
 		}
 
 		@Override
 		public void subscribed(int bucket) {
 			Channel channel = RedisInvalidationSubscriber.this.channels[bucket];
 			boolean first = channel.subscribedBefore.compareAndSet(false, true);
-			dispatch(() -> channel.monitor().subscribed(first));
+			dispatch(bucket, (Runnable) () -> channel.monitor().subscribed(first));
 		}
 
 		@Override
@@ -308,7 +310,7 @@ public class RedisInvalidationSubscriber implements SmartLifecycle, DisposableBe
 				return;
 			}
 			Channel channel = RedisInvalidationSubscriber.this.channels[bucket];
-			dispatch(() -> {
+			dispatch(bucket, (Runnable) () -> {
 				if (channel.monitor().unsubscribedByServer()) {
 					channel.connectSoon(0, false);
 				}
