@@ -3,6 +3,7 @@ package dev.nearcache.benchmarks.invalidation;
 import java.time.Duration;
 import java.util.List;
 
+import dev.nearcache.autoconfigure.NearCacheProperties;
 import dev.nearcache.cache.DegradedMode;
 import dev.nearcache.cache.KeyCanonicalizer;
 import dev.nearcache.cache.NearCache;
@@ -56,16 +57,18 @@ final class Instance implements AutoCloseable {
 		this.connectionFactory.afterPropertiesSet();
 		this.connectionFactory.start();
 		this.statistics = new InvalidationStatistics(id, CHANNEL, TransportState.LOCAL_ONLY);
-		// Defaults of NearCacheProperties: publish timeout 2 s, shutdown 3 s, 10,000 pending keys, heartbeat 1 s.
+		// The defaults of NearCacheProperties of the nearcache jar on the class path (heartbeat 1 s).
+		NearCacheProperties.Invalidation defaults = new NearCacheProperties().getInvalidation();
 		this.publisher = new RedisInvalidationPublisher(this.connectionFactory, CHANNEL, id, this.codec,
-				this.statistics, Duration.ofSeconds(2), Duration.ofSeconds(3), 10_000, Duration.ofSeconds(1));
+				this.statistics, defaults.getPublishTimeout(), defaults.getShutdownTimeout(),
+				defaults.getMaxPendingKeys(), Duration.ofSeconds(1));
 		this.cacheManager = new NearCacheManager(SETTINGS, List.of(SETTINGS), true, new KeyCanonicalizer(),
 				this.publisher);
 		ChannelMonitor monitor = new ChannelMonitor(this.cacheManager, this.statistics, DegradedMode.SHORT_TTL,
 				Duration.ofSeconds(5), Duration.ofSeconds(3), this.publisher::heartbeatNow);
 		InvalidationApplier applier = applierFactory.create(this.cacheManager, this.codec, this.statistics, monitor);
 		this.subscriber = new RedisInvalidationSubscriber(this.connectionFactory, CHANNEL, applier, monitor,
-				this.statistics, Duration.ofSeconds(5), Duration.ofSeconds(1), 10_000);
+				this.statistics, Duration.ofSeconds(5), Duration.ofSeconds(1), defaults.getReceiveQueueCapacity());
 		this.invalidator = new NearCacheInvalidator(this.cacheManager);
 		this.cache = this.cacheManager.getCache(CACHE);
 		this.publisher.start();
