@@ -96,7 +96,7 @@ public class CacheableProxyBenchmark {
 		});
 		this.context.refresh();
 		this.catalog = this.context.getBean(Catalog.class);
-		checkSameSettings(this.context.getBean(CacheManager.class).getCache("bench").getNativeCache());
+		checkSameSettings(this.context.getBean(CacheManager.class).getCache("bench"));
 		boolean fillAdvisor = false;
 		for (Advisor advisor : ((Advised) this.catalog).getAdvisors()) {
 			fillAdvisor |= advisor instanceof CacheFillAdvisor;
@@ -130,14 +130,17 @@ public class CacheableProxyBenchmark {
 	 * Both cache managers must hold the same Caffeine limits: maximum size {@link SpringCacheHitBenchmark#MAXIMUM_SIZE}
 	 * and an expire-after-write of {@link SpringCacheHitBenchmark#TTL}. Printed once per trial (the run's log
 	 * shows it), and the trial fails if they differ. A cache on a variable expiry (no fixed TTL to read) is printed
-	 * as such and not failed: its TTL is the settings' one, which the benchmark passes.
+	 * as such and not failed: its TTL is the settings' one, which the benchmark passes. Since issue 19 a
+	 * {@link NearCache} measures its TTL itself (its Caffeine store has no expiry): its TTL is read from its
+	 * settings.
 	 */
-	static void checkSameSettings(Object nativeCache) {
-		if (!(nativeCache instanceof com.github.benmanes.caffeine.cache.Cache<?, ?> caffeine)) {
-			throw new IllegalStateException("Not a Caffeine cache: " + nativeCache);
+	static void checkSameSettings(org.springframework.cache.Cache cache) {
+		if (!(cache.getNativeCache() instanceof com.github.benmanes.caffeine.cache.Cache<?, ?> caffeine)) {
+			throw new IllegalStateException("Not a Caffeine cache: " + cache.getNativeCache());
 		}
 		var policy = caffeine.policy();
-		Duration ttl = policy.expireAfterWrite().map((expiry) -> expiry.getExpiresAfter()).orElse(null);
+		Duration ttl = policy.expireAfterWrite().map((expiry) -> expiry.getExpiresAfter())
+			.orElse((cache instanceof NearCache near) ? near.getSettings().ttl() : null);
 		boolean variable = ttl == null && policy.expireVariably().isPresent();
 		long maximum = policy.eviction().map((eviction) -> eviction.getMaximum()).orElse(-1L);
 		System.out.printf("%ncache settings: expireAfterWrite=%s maximumSize=%d%n", variable ? "variable" : ttl,
