@@ -96,7 +96,7 @@ public final class NearCache extends AbstractValueAdaptingCache {
 	/** The eviction maximum outside degraded mode: maximum size, or maximum weight with a weigher. */
 	private final long maximum;
 
-	/** The time expiry is measured on: Caffeine's, and cached nulls' deadlines ({@link CoarseClock}). */
+	/** The time TTLs are measured on: values' write times, cached nulls' deadlines ({@link CoarseClock}). */
 	private final Ticker ticker;
 
 	/**
