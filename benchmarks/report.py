@@ -626,8 +626,9 @@ def main(results):
         w("")
         w(f"Load average when it started: {load_average(os.path.join(results, 'load-throughput.txt'))}. "
           "`InvalidationThroughput` (a main class): four instances")
-        w("wired like the starter with default properties (publish timeout 2 s, at most 10,000 pending keys per cache,")
-        w("receive queue 10,000 messages) in one JVM on one `redis-server`: one writer and **3 receivers**. The writer's")
+        w("wired like the starter with the default properties of the nearcache jar they run on (publish timeout 2 s,")
+        w("`max-pending-keys` 100,000 per cache in the working tree and 10,000 at base, receive queue 10,000 messages)")
+        w("in one JVM on one `redis-server`: one writer and **3 receivers**. The writer's")
         w("4 threads invalidate distinct `Long` keys: *single* = `invalidate(cache, key)`, one key per call; *batch* =")
         w("`invalidateAll(cache, keys)`, 100 keys per call. Zero loss: every receiver's `remoteInvalidations` grows by")
         w("the number of keys. *Paced* runs offer a fixed rate (about 2 s each); *unpaced* ones go as fast as they can.")
@@ -697,7 +698,7 @@ def main(results):
             summary.append((f"Throughput {label}: ≥ {goal_rate:,} keys/s, zero loss, 3 receivers", text, f"**{j}**"))
         w("")
         w("The figure is a lower bound: the highest rate all three receivers applied without loss among the steps run.")
-        w("Unpaced, once more than 10,000 keys of one cache are pending the publisher sends a clear of the cache")
+        w("Unpaced, once more than `max-pending-keys` of one cache are pending the publisher sends a clear of the cache")
         w("instead (safe, nothing stays stale), counted here as lost keys with `clears` > 0.")
         w("")
         if throughput['base']:
@@ -717,8 +718,10 @@ def main(results):
         w("")
         w(f"Load average when it started: {load_average(os.path.join(results, 'load-memory.txt'))}. "
           "`MemoryFootprint` (JOL 0.17 `GraphLayout`): the retained graph")
-        w("of the Spring `Cache` object holding 100,000 entries, minus the same cache empty, per entry. Keys are boxed")
-        w("`Long`s, values distinct 100-character `String`s; maximum size 100,000, 5 min expiry, statistics.")
+        w("of one Spring `Cache` object holding 100,000 entries minus the same object measured empty just before, per")
+        w("entry (each cache gets key and value objects of its own: the graph JOL walks from any cache reaches the")
+        w("JVM's threads and so earlier caches). Keys are boxed `Long`s, values distinct 100-character `String`s;")
+        w("maximum size 100,000, 5 min TTL, statistics.")
         w("")
         w("| cache | bytes per entry | without key and value | nearcache / it |")
         w("|---|---|---|---|")
