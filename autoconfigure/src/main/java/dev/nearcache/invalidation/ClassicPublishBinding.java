@@ -3,7 +3,9 @@ package dev.nearcache.invalidation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnection;
@@ -24,6 +26,14 @@ final class ClassicPublishBinding implements PublishBinding {
 	private final RedisConnectionFactory connectionFactory;
 
 	private volatile boolean canIssueWithoutWaiting;
+
+	/**
+	 * The asynchronous commands of the factory's shared native connection, kept between publishes issued without
+	 * waiting: looking them up builds a Spring Data {@code RedisConnection} each time (about 560 bytes per publish).
+	 * Every publish still goes out on that one connection, so their order holds. Dropped after a failure. Typed
+	 * {@code Object} so that this class loads without Lettuce.
+	 */
+	private volatile @Nullable Object sharedCommands;
 
 	ClassicPublishBinding(RedisConnectionFactory connectionFactory) {
 		this.connectionFactory = connectionFactory;
@@ -60,18 +70,27 @@ final class ClassicPublishBinding implements PublishBinding {
 		if (!this.canIssueWithoutWaiting) {
 			return null;
 		}
-		CompletableFuture<Void> acknowledged;
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			acknowledged = LettucePublishing.publishWithoutWaiting(connection, messages, timeout);
+		Object async = this.sharedCommands;
+		if (async == null) {
+			try (RedisConnection connection = this.connectionFactory.getConnection()) {
+				async = LettucePublishing.asyncCommands(connection);
+			}
+			catch (RuntimeException ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
+			if (async == null) {
+				this.canIssueWithoutWaiting = false;
+				return CompletableFuture.failedFuture(new IllegalStateException("not a Lettuce connection"));
+			}
+			this.sharedCommands = async;
 		}
-		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
-		if (acknowledged == null) {
-			this.canIssueWithoutWaiting = false;
-			return CompletableFuture.failedFuture(new IllegalStateException("not a Lettuce connection"));
-		}
-		return acknowledged;
+		Object issuedOn = async;
+		// After a failure, look the shared connection up again: the factory may have replaced it.
+		return LettucePublishing.publishWithoutWaiting(async, messages, timeout, () -> {
+			if (this.sharedCommands == issuedOn) {
+				this.sharedCommands = null;
+			}
+		});
 	}
 
 }

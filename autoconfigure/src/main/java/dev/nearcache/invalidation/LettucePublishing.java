@@ -43,28 +43,37 @@ final class LettucePublishing {
 	}
 
 	/**
+	 * Return the asynchronous commands of a Lettuce connection, as an {@code Object} so that callers load without
+	 * Lettuce.
+	 * @return the commands, or {@code null} if the connection is not a Lettuce one
+	 */
+	static @Nullable Object asyncCommands(RedisConnection connection) {
+		return (connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands) ? commands : null;
+	}
+
+	/**
 	 * Issue {@code {channel, payload}} pairs in order, pipelined, with {@code PUBLISH}, without waiting for them.
+	 * @param commands the asynchronous commands of the shared native connection, from {@link #asyncCommands}
+	 * @param onFailure run when the publish fails or times out
 	 * @return completed when Redis acknowledged all of them, exceptionally on the first failure or after the
-	 * timeout; {@code null} if the connection is not a Lettuce one (nothing was sent)
+	 * timeout
 	 */
 	@SuppressWarnings("unchecked")
-	static @Nullable CompletableFuture<Void> publishWithoutWaiting(RedisConnection connection,
-			List<byte[][]> messages, Duration timeout) {
-		if (!(connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> commands)) {
-			return null;
-		}
+	static CompletableFuture<Void> publishWithoutWaiting(Object commands, List<byte[][]> messages, Duration timeout,
+			Runnable onFailure) {
 		RedisClusterAsyncCommands<byte[], byte[]> async = (RedisClusterAsyncCommands<byte[], byte[]>) commands;
 		CompletableFuture<?>[] futures = new CompletableFuture<?>[messages.size()];
 		for (int i = 0; i < futures.length; i++) {
 			futures[i] = async.publish(messages.get(i)[0], messages.get(i)[1]).toCompletableFuture();
 		}
 		CompletableFuture<Void> all = CompletableFuture.allOf(futures);
-		expireAfter(all, timeout, timer(commands));
+		expireAfter(all, timeout, timer(async));
 		all.whenComplete((done, ex) -> {
 			if (ex != null) {
 				for (CompletableFuture<?> future : futures) {
 					future.cancel(false);
 				}
+				onFailure.run();
 			}
 		});
 		return all;

@@ -24,7 +24,8 @@ final class PendingInvalidations {
 
 	private final Set<String> clears = new LinkedHashSet<>();
 
-	private final Map<String, Set<String>> keys = new LinkedHashMap<>();
+	/** Keys by cache; handed to the batch whole on {@link #drain()} (no copy), replaced by an empty map. */
+	private Map<String, Set<String>> keys = new LinkedHashMap<>();
 
 	PendingInvalidations(int maxKeysPerCache) {
 		this.maxKeysPerCache = maxKeysPerCache;
@@ -110,10 +111,10 @@ final class PendingInvalidations {
 		if (isEmpty()) {
 			return null;
 		}
-		Batch batch = new Batch(this.clearAll, Set.copyOf(this.clears), copyKeys());
+		Batch batch = new Batch(this.clearAll, this.clears.isEmpty() ? Set.of() : Set.copyOf(this.clears), this.keys);
 		this.clearAll = false;
 		this.clears.clear();
-		this.keys.clear();
+		this.keys = new LinkedHashMap<>();
 		return batch;
 	}
 
@@ -124,12 +125,6 @@ final class PendingInvalidations {
 
 	synchronized boolean isEmpty() {
 		return !this.clearAll && this.clears.isEmpty() && this.keys.isEmpty();
-	}
-
-	private Map<String, Set<String>> copyKeys() {
-		Map<String, Set<String>> copy = new LinkedHashMap<>();
-		this.keys.forEach((cache, pending) -> copy.put(cache, new LinkedHashSet<>(pending)));
-		return copy;
 	}
 
 	/**
